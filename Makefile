@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: Apache-2.0
+# The two commands: `make up` and `make test` (README.md). Everything else is a helper.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build test test-asan up down bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Builds (release) and runs every test; the output ends with CTest's summary line.
+test: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 1200
+
+# Debug build with AddressSanitizer and UBSan, unit and conformance tests only.
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DXL_SANITIZE=ON -DXL_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|conformance' --timeout 1800
+
+# Until the node exists, `make up` builds and shows what the CLI can do.
+up: build
+	@$(BUILD)/xinlian --help
+
+down:
+	@echo "no local chain is running (the node does not exist yet)"
+
+bench: build
+	@$(BUILD)/bench/xl_bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// Subcommand groups of the `xinlian` command. Each add_* registers its group on the app;
+// a command reports failure by throwing CLI::RuntimeError with a message (the CLI is the
+// outermost layer, where exceptions are allowed; STYLE.md 5).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace xl::cli {
+
+void add_version_command(CLI::App& app);
+
+}  // namespace xl::cli
