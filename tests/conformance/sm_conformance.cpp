@@ -25,26 +25,14 @@ struct Exclusion {
     const char* reason;
 };
 
-// The 1,000,000-round SM4 vector runs only in optimised builds; its cost is measured and
-// printed, and it is listed here as an exclusion whenever it does not run.
-#ifdef NDEBUG
-constexpr bool kRunIterate = true;
-#else
-constexpr bool kRunIterate = false;
-#endif
-
 const Exclusion kExclusions[] = {
     {"sm4.json sm4-gbt32907-a1-ecb round_keys_hex",
      "OpenSSL keeps the SM4 key schedule internal; the round keys are checked only through the "
      "ciphertext they produce"},
     {"sm2.json sm2-encrypt-gbt32918-4-a2 ciphertext_der_hex via OpenSSL",
-     "OpenSSL's SM2 provider only loads the named curve sm2p256v1; on the test curve the "
-     "C1||C3||C2 ciphertext is decrypted and re-encrypted with our GB/T 32918.4 code instead"},
-#ifndef NDEBUG
-    {"sm4.json sm4-gbt32907-a2-ecb-1m (ECB-ITERATE)",
-     "1,000,000 block encryptions run only in release (NDEBUG) builds to keep the sanitizer "
-     "job short"},
-#endif
+     "sm2_decrypt_der builds its OpenSSL key by the group name SM2 (sm2p256v1 only); on the "
+     "test curve the C1||C3||C2 ciphertext is decrypted and re-encrypted with our GB/T "
+     "32918.4 code instead"},
 };
 
 void report(const std::string& file, const std::string& id, bool ok,
@@ -154,10 +142,8 @@ TEST(SmConformance, Sm4) {
         bool ok = false;
         std::string detail = mode;
         if (mode == "ECB-ITERATE") {
-            if (!kRunIterate) {
-                report("sm4.json", id, true, "EXCLUDED (see exclusions)");
-                continue;
-            }
+            // Measured: ~0.75 s in release, ~4.6 s in the Debug ASan+UBSan build (OpenSSL itself
+            // is not instrumented), so it runs in every build; the time is printed.
             auto t0 = std::chrono::steady_clock::now();
             Bytes block = pt;
             const uint64_t iterations = v.at("iterations");
