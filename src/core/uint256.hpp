@@ -9,6 +9,7 @@
 // shifts by 256 or more yield 0 (EIP-145; sar yields 0 or all ones).
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <iosfwd>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "core/bytes.hpp"
 #include "core/result.hpp"
@@ -83,8 +85,8 @@ struct U256 {
     constexpr U256& operator+=(const U256& o) noexcept;
     constexpr U256& operator-=(const U256& o) noexcept;
     constexpr U256& operator*=(const U256& o) noexcept;
-    U256& operator/=(const U256& o) noexcept;
-    U256& operator%=(const U256& o) noexcept;
+    constexpr U256& operator/=(const U256& o) noexcept;
+    constexpr U256& operator%=(const U256& o) noexcept;
     constexpr U256& operator&=(const U256& o) noexcept {
         for (int i = 0; i < 4; ++i) w[i] &= o.w[i];
         return *this;
@@ -244,13 +246,36 @@ constexpr U256 operator*(const U256& a, const U256& b) noexcept {
     return r;
 }
 
+// a * a mod 2^256 with 4 wide and 2 narrow multiplications instead of 6 and 4: the cross
+// products a_i * a_j (i < j) are computed once and doubled.
+constexpr U256 sqr(const U256& a) noexcept {
+    using detail::u128;
+    const u128 p01 = u128(a.w[0]) * a.w[1];
+    const u128 p02 = u128(a.w[0]) * a.w[2];
+    const uint64_t p03 = a.w[0] * a.w[3] + a.w[1] * a.w[2];  // only the low limb reaches 2^192
+    const u128 t = (p01 >> 64) + uint64_t(p02);
+    const uint64_t c1 = uint64_t(p01), c2 = uint64_t(t);
+    const uint64_t c3 = uint64_t(t >> 64) + uint64_t(p02 >> 64) + p03;
+    const uint64_t d1 = c1 << 1, d2 = (c2 << 1) | (c1 >> 63), d3 = (c3 << 1) | (c2 >> 63);
+    const u128 s0 = u128(a.w[0]) * a.w[0];
+    const u128 s1 = u128(a.w[1]) * a.w[1];
+    U256 r;
+    r.w[0] = uint64_t(s0);
+    u128 acc = (s0 >> 64) + d1;
+    r.w[1] = uint64_t(acc);
+    acc = (acc >> 64) + uint64_t(s1) + d2;
+    r.w[2] = uint64_t(acc);
+    r.w[3] = uint64_t(acc >> 64) + uint64_t(s1 >> 64) + d3;
+    return r;
+}
+
 // The 512-bit product as (high, low) halves.
 struct U512Parts {
     U256 hi;
     U256 lo;
 };
 constexpr U512Parts mul_wide(const U256& a, const U256& b) noexcept {
-    uint64_t p[8];
+    uint64_t p[8] = {};
     detail::mul_full(a, b, p);
     return {U256::from_limbs(p[4], p[5], p[6], p[7]), U256::from_limbs(p[0], p[1], p[2], p[3])};
 }
@@ -260,9 +285,31 @@ constexpr U512Parts mul_wide(const U256& a, const U256& b) noexcept {
 
 namespace detail {
 
-// v = floor((2^128 - 1) / d) - 2^64 for a normalised d (top bit set).
-inline uint64_t reciprocal_2by1(uint64_t d) noexcept {
-    return uint64_t(((u128(~d) << 64) | ~uint64_t(0)) / d);
+// floor((2^19 - 3 * 2^8) / d9) for the top nine bits d9 = 256 + i of a normalised divisor.
+inline constexpr std::array<uint16_t, 256> kReciprocalTable = [] {
+    std::array<uint16_t, 256> t{};
+    for (unsigned i = 0; i < 256; ++i) t[i] = uint16_t(0x7fd00 / (0x100 | i));
+    return t;
+}();
+
+constexpr uint64_t umul_hi(uint64_t a, uint64_t b) noexcept {
+    return uint64_t((u128(a) * b) >> 64);
+}
+
+// v = floor((2^128 - 1) / d) - 2^64 for a normalised d (top bit set), without a hardware
+// division: table lookup and Newton steps (Möller & Granlund, Algorithm 2). Checked against
+// the plain 128/64 division in uint256_test.
+constexpr uint64_t reciprocal_2by1(uint64_t d) noexcept {
+    const uint64_t d9 = d >> 55;
+    const uint32_t v0 = kReciprocalTable[d9 - 256];
+    const uint64_t d40 = (d >> 24) + 1;
+    const uint64_t v1 = (uint64_t(v0) << 11) - uint32_t(uint32_t(v0 * v0) * d40 >> 40) - 1;
+    const uint64_t v2 = (v1 << 13) + (v1 * (0x1000000000000000ULL - v1 * d40) >> 47);
+    const uint64_t d0 = d & 1;
+    const uint64_t d63 = (d >> 1) + d0;  // ceil(d / 2)
+    const uint64_t e = ((v2 >> 1) & (0 - d0)) - v2 * d63;
+    const uint64_t v3 = (umul_hi(v2, e) >> 1) + (v2 << 31);
+    return v3 - uint64_t((u128(v3) * d + d) >> 64) - d;
 }
 
 struct QR64 {
@@ -270,7 +317,7 @@ struct QR64 {
 };
 
 // (u1:u0) / d for normalised d and u1 < d (Möller & Granlund, Algorithm 4).
-inline QR64 udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v) noexcept {
+constexpr QR64 udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v) noexcept {
     u128 q = u128(v) * u1;
     q += (u128(u1) << 64) | u0;
     uint64_t q1 = uint64_t(q >> 64) + 1;
@@ -287,14 +334,14 @@ inline QR64 udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v) noexc
     return {q1, r};
 }
 
-inline int significant_limbs(const uint64_t* x, int n) noexcept {
+constexpr int significant_limbs(const uint64_t* x, int n) noexcept {
     while (n > 0 && x[n - 1] == 0) --n;
     return n;
 }
 
 // q[0..m) = u / v and r[0..4) = u % v for u of m <= 8 limbs and v of 4 limbs, v != 0.
-inline void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
-                    uint64_t* r) noexcept {
+constexpr void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
+                       uint64_t* r) noexcept {
     for (int i = 0; i < m; ++i) q[i] = 0;
     for (int i = 0; i < 4; ++i) r[i] = 0;
     const int n = significant_limbs(v, 4);
@@ -387,7 +434,7 @@ struct U256DivMod {
 };
 
 // Quotient and remainder; division by zero gives {0, 0} (YP H.1 DIV/MOD).
-inline U256DivMod divmod(const U256& a, const U256& b) noexcept {
+constexpr U256DivMod divmod(const U256& a, const U256& b) noexcept {
     if (b.fits_u64()) {
         if (b.w[0] == 0) return {};
         if (a.fits_u64()) return {U256(a.w[0] / b.w[0]), U256(a.w[0] % b.w[0])};
@@ -399,28 +446,28 @@ inline U256DivMod divmod(const U256& a, const U256& b) noexcept {
 }
 
 // Division by zero yields 0 (EVM DIV), not a trap.
-inline U256 operator/(const U256& a, const U256& b) noexcept { return divmod(a, b).quot; }
+constexpr U256 operator/(const U256& a, const U256& b) noexcept { return divmod(a, b).quot; }
 // Modulo by zero yields 0 (EVM MOD), not a trap.
-inline U256 operator%(const U256& a, const U256& b) noexcept { return divmod(a, b).rem; }
+constexpr U256 operator%(const U256& a, const U256& b) noexcept { return divmod(a, b).rem; }
 
 constexpr U256& U256::operator+=(const U256& o) noexcept { return *this = *this + o; }
 constexpr U256& U256::operator-=(const U256& o) noexcept { return *this = *this - o; }
 constexpr U256& U256::operator*=(const U256& o) noexcept { return *this = *this * o; }
-inline U256& U256::operator/=(const U256& o) noexcept { return *this = *this / o; }
-inline U256& U256::operator%=(const U256& o) noexcept { return *this = *this % o; }
+constexpr U256& U256::operator/=(const U256& o) noexcept { return *this = *this / o; }
+constexpr U256& U256::operator%=(const U256& o) noexcept { return *this = *this % o; }
 
 // ---- signed (two's complement) operations, YP H.1 ----
 
 constexpr bool is_negative(const U256& x) noexcept { return x.w[3] >> 63; }
 
 // SDIV: truncates toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (the overflow wraps).
-inline U256 sdiv(const U256& a, const U256& b) noexcept {
+constexpr U256 sdiv(const U256& a, const U256& b) noexcept {
     const bool na = is_negative(a), nb = is_negative(b);
     const U256 q = (na ? -a : a) / (nb ? -b : b);
     return na != nb ? -q : q;
 }
 // SMOD: the result takes the sign of the dividend; x smod 0 = 0.
-inline U256 smod(const U256& a, const U256& b) noexcept {
+constexpr U256 smod(const U256& a, const U256& b) noexcept {
     const bool na = is_negative(a);
     const U256 r = (na ? -a : a) % (is_negative(b) ? -b : b);
     return na ? -r : r;
@@ -434,34 +481,35 @@ constexpr bool sgt(const U256& a, const U256& b) noexcept { return slt(b, a); }
 // ---- modular arithmetic on 257/512-bit intermediates ----
 
 // ADDMOD: (a + b) mod m without wrapping at 2^256; m = 0 gives 0.
-inline U256 addmod(const U256& a, const U256& b, const U256& m) noexcept {
+constexpr U256 addmod(const U256& a, const U256& b, const U256& m) noexcept {
     if (m.is_zero()) return {};
     const U256Carry s = add_overflow(a, b);
     if (!s.carry) return s.value % m;
     const uint64_t u[5] = {s.value.w[0], s.value.w[1], s.value.w[2], s.value.w[3], 1};
-    uint64_t q[5];
+    uint64_t q[5] = {};
     U256 r;
     detail::udivrem(u, 5, m.w, q, r.w);
     return r;
 }
 // MULMOD: (a * b) mod m on the full 512-bit product; m = 0 gives 0.
-inline U256 mulmod(const U256& a, const U256& b, const U256& m) noexcept {
+constexpr U256 mulmod(const U256& a, const U256& b, const U256& m) noexcept {
     if (m.is_zero()) return {};
-    uint64_t p[8];
+    uint64_t p[8] = {};
     detail::mul_full(a, b, p);
-    uint64_t q[8];
+    uint64_t q[8] = {};
     U256 r;
     detail::udivrem(p, 8, m.w, q, r.w);
     return r;
 }
 
-// EXP: base^exponent mod 2^256 by left-to-right square-and-multiply (at most 256 squarings).
+// EXP: base^exponent mod 2^256 by right-to-left square-and-multiply (at most 255 squarings);
+// the squaring chain and the product chain are independent, so they overlap in the CPU.
 constexpr U256 exp(U256 base, const U256& exponent) noexcept {
     U256 result = 1;
     const unsigned n = exponent.bit_length();
     for (unsigned i = 0; i < n; ++i) {
         if (exponent.bit(i)) result = result * base;
-        base = base * base;
+        if (i + 1 < n) base = sqr(base);
     }
     return result;
 }

@@ -25,6 +25,8 @@ U256 P(std::string_view s) {
     return r.value_or(U256());
 }
 
+uint64_t test_seed();
+
 const U256 kIntMin = U256(1) << 255;          // -2^255 in two's complement
 const U256 kMinusOne = U256::max();
 
@@ -38,6 +40,8 @@ TEST(U256, ConstructionAndLimbs) {
     static_assert(U256::max().bit_length() == 256);
     static_assert((U256(3) * U256(5)).low64() == 15);  // constexpr arithmetic
     static_assert(exp(U256(2), U256(10)) == U256(1024));
+    static_assert(U256::max() / U256(3) % U256(1000) == U256(645));  // constexpr Knuth D
+    static_assert(mulmod(U256::max(), U256::max(), U256(12)) == U256(9));
     EXPECT_EQ(U256::from_limbs(1, 2, 3, 4).w[3], 4u);
     EXPECT_FALSE(U256::from_limbs(0, 1, 0, 0).fits_u64());
     EXPECT_EQ(U256::from_limbs(0, 1, 0, 0).bit_length(), 65u);
@@ -317,6 +321,30 @@ TEST(U256, KnuthCorrectionCases) {
     mpz_clears(ma, mb, mq, mr, nullptr);
 }
 
+// The division-free reciprocal must equal floor((2^128 - 1) / d) - 2^64 for every normalised d.
+TEST(U256, ReciprocalMatchesHardwareDivision) {
+    auto want = [](uint64_t d) {
+        return uint64_t(((detail::u128(~d) << 64) | ~uint64_t(0)) / d);
+    };
+    std::vector<uint64_t> ds;
+    for (uint64_t k = 0; k < 2000; ++k) {
+        ds.push_back((1ULL << 63) + k);
+        ds.push_back(~0ULL - k);
+        ds.push_back((1ULL << 63) | (k << 52));      // every top-9-bit table entry ...
+        ds.push_back((((1ULL << 63) | (k << 52)) - 1) | (1ULL << 63));  // ... and its edge
+    }
+    for (int i = 0; i < 64; ++i)
+        for (int j = 0; j < 64; ++j) ds.push_back((1ULL << 63) | (1ULL << i) | (1ULL << j));
+    std::mt19937_64 rng(test_seed());
+    for (int i = 0; i < 200'000; ++i) ds.push_back(rng() | (1ULL << 63));
+    int failures = 0;
+    for (uint64_t d : ds) {
+        if (detail::reciprocal_2by1(d) != want(d) && ++failures < 5)
+            ADD_FAILURE() << "reciprocal of 0x" << std::hex << d << " (XL_TEST_SEED=" << std::dec
+                          << test_seed() << ")";
+    }
+}
+
 TEST(U256, HashAndStream) {
     std::hash<U256> h;
     EXPECT_NE(h(U256(1)), h(U256(2)));
@@ -465,6 +493,8 @@ std::vector<Op> make_ops() {
         {"neg", 1, Arg::kWord, 2, [](U a, U, U) { return -a; }, [](Gmp& g) { mpz_neg(g.r, g.a); }},
         {"mul", 2, Arg::kWord, 4, [](U a, U b, U) { return a * b; },
          [](Gmp& g) { mpz_mul(g.r, g.a, g.b); }},
+        {"sqr", 1, Arg::kWord, 2, [](U a, U, U) { return sqr(a); },
+         [](Gmp& g) { mpz_mul(g.r, g.a, g.a); }},
         {"mul_wide.hi", 2, Arg::kWord, 2, [](U a, U b, U) { return mul_wide(a, b).hi; },
          [](Gmp& g) {
              mpz_mul(g.r, g.a, g.b);
