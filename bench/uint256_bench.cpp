@@ -85,10 +85,14 @@ enum class OpKind { kMul, kDiv, kMulmod, kExp };
 
 U256 run_u256(OpKind k, const Operands& o, size_t i) {
     switch (k) {
-        case OpKind::kMul: return o.a[i] * o.b[i];
-        case OpKind::kDiv: return o.a[i] / o.b[i];
-        case OpKind::kMulmod: return xl::mulmod(o.a[i], o.b[i], o.m[i]);
-        case OpKind::kExp: return xl::exp(o.a[i], o.b[i]);
+        case OpKind::kMul:
+            return o.a[i] * o.b[i];
+        case OpKind::kDiv:
+            return o.a[i] / o.b[i];
+        case OpKind::kMulmod:
+            return xl::mulmod(o.a[i], o.b[i], o.m[i]);
+        case OpKind::kExp:
+            return xl::exp(o.a[i], o.b[i]);
     }
     return {};
 }
@@ -99,12 +103,16 @@ void run_mpz(OpKind k, MpzOperands& g, size_t i) {
             mpz_mul(g.r, g.a[i], g.b[i]);
             mpz_fdiv_r_2exp(g.r, g.r, 256);  // the EVM wraps at 2^256
             return;
-        case OpKind::kDiv: mpz_fdiv_q(g.r, g.a[i], g.b[i]); return;
+        case OpKind::kDiv:
+            mpz_fdiv_q(g.r, g.a[i], g.b[i]);
+            return;
         case OpKind::kMulmod:
             mpz_mul(g.r, g.a[i], g.b[i]);
             mpz_mod(g.r, g.r, g.m[i]);
             return;
-        case OpKind::kExp: mpz_powm(g.r, g.a[i], g.b[i], g.two256); return;
+        case OpKind::kExp:
+            mpz_powm(g.r, g.a[i], g.b[i], g.two256);
+            return;
     }
 }
 

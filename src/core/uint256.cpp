@@ -9,9 +9,12 @@ namespace xl {
 
 std::string_view to_string(ParseError e) noexcept {
     switch (e) {
-        case ParseError::kEmpty: return "empty number";
-        case ParseError::kBadDigit: return "invalid digit in number";
-        case ParseError::kOverflow: return "number exceeds 256 bits";
+        case ParseError::kEmpty:
+            return "empty number";
+        case ParseError::kBadDigit:
+            return "invalid digit in number";
+        case ParseError::kOverflow:
+            return "number exceeds 256 bits";
     }
     return "unknown parse error";
 }
@@ -21,14 +24,16 @@ U256 U256::from_be_bytes(BytesView b) noexcept {
     U256 r;
     // Byte k from the end is bits 8k..8k+7.
     const size_t n = b.size();
-    for (size_t k = 0; k < n; ++k) r.w[k / 8] |= uint64_t(b[n - 1 - k]) << (8 * (k % 8));
+    for (size_t k = 0; k < n; ++k)
+        r.w[k / 8] |= uint64_t(b[n - 1 - k]) << (8 * (k % 8));
     return r;
 }
 
 void U256::to_be_bytes(uint8_t out[32]) const noexcept {
     for (int i = 0; i < 4; ++i) {
         const uint64_t v = w[3 - i];
-        for (int k = 0; k < 8; ++k) out[8 * i + k] = uint8_t(v >> (56 - 8 * k));
+        for (int k = 0; k < 8; ++k)
+            out[8 * i + k] = uint8_t(v >> (56 - 8 * k));
     }
 }
 
@@ -120,6 +125,8 @@ std::string U256::to_dec() const {
     return rev;
 }
 
-std::ostream& operator<<(std::ostream& os, const U256& x) { return os << x.to_dec(); }
+std::ostream& operator<<(std::ostream& os, const U256& x) {
+    return os << x.to_dec();
+}
 
 }  // namespace xl

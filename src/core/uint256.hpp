@@ -41,8 +41,7 @@ struct U256 {
     constexpr U256() noexcept : w{0, 0, 0, 0} {}
     // Implicit so that `x + 1` and `x == 0` read naturally.
     constexpr U256(uint64_t v) noexcept : w{v, 0, 0, 0} {}  // NOLINT(google-explicit-constructor)
-    static constexpr U256 from_limbs(uint64_t w0, uint64_t w1, uint64_t w2,
-                                     uint64_t w3) noexcept {
+    static constexpr U256 from_limbs(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3) noexcept {
         U256 r;
         r.w[0] = w0;
         r.w[1] = w1;
@@ -88,15 +87,18 @@ struct U256 {
     constexpr U256& operator/=(const U256& o) noexcept;
     constexpr U256& operator%=(const U256& o) noexcept;
     constexpr U256& operator&=(const U256& o) noexcept {
-        for (int i = 0; i < 4; ++i) w[i] &= o.w[i];
+        for (int i = 0; i < 4; ++i)
+            w[i] &= o.w[i];
         return *this;
     }
     constexpr U256& operator|=(const U256& o) noexcept {
-        for (int i = 0; i < 4; ++i) w[i] |= o.w[i];
+        for (int i = 0; i < 4; ++i)
+            w[i] |= o.w[i];
         return *this;
     }
     constexpr U256& operator^=(const U256& o) noexcept {
-        for (int i = 0; i < 4; ++i) w[i] ^= o.w[i];
+        for (int i = 0; i < 4; ++i)
+            w[i] ^= o.w[i];
         return *this;
     }
     constexpr U256& operator<<=(uint64_t s) noexcept { return *this = *this << s; }
@@ -105,8 +107,7 @@ struct U256 {
     constexpr U256& operator--() noexcept { return *this -= 1; }
 
     friend constexpr bool operator==(const U256& a, const U256& b) noexcept {
-        return ((a.w[0] ^ b.w[0]) | (a.w[1] ^ b.w[1]) | (a.w[2] ^ b.w[2]) |
-                (a.w[3] ^ b.w[3])) == 0;
+        return ((a.w[0] ^ b.w[0]) | (a.w[1] ^ b.w[1]) | (a.w[2] ^ b.w[2]) | (a.w[3] ^ b.w[3])) == 0;
     }
     friend constexpr std::strong_ordering operator<=>(const U256& a, const U256& b) noexcept {
         for (int i = 3; i >= 0; --i)
@@ -156,18 +157,31 @@ constexpr U256Carry sub_borrow(const U256& a, const U256& b) noexcept {
     return {r, c};
 }
 
-constexpr U256 operator+(const U256& a, const U256& b) noexcept { return add_overflow(a, b).value; }
-constexpr U256 operator-(const U256& a, const U256& b) noexcept { return sub_borrow(a, b).value; }
-constexpr U256 operator-(const U256& a) noexcept { return U256() - a; }  // two's complement
+constexpr U256 operator+(const U256& a, const U256& b) noexcept {
+    return add_overflow(a, b).value;
+}
+constexpr U256 operator-(const U256& a, const U256& b) noexcept {
+    return sub_borrow(a, b).value;
+}
+// Two's complement negation.
+constexpr U256 operator-(const U256& a) noexcept {
+    return U256() - a;
+}
 
 // ---- bitwise ----
 
 constexpr U256 operator~(const U256& a) noexcept {
     return U256::from_limbs(~a.w[0], ~a.w[1], ~a.w[2], ~a.w[3]);
 }
-constexpr U256 operator&(U256 a, const U256& b) noexcept { return a &= b; }
-constexpr U256 operator|(U256 a, const U256& b) noexcept { return a |= b; }
-constexpr U256 operator^(U256 a, const U256& b) noexcept { return a ^= b; }
+constexpr U256 operator&(U256 a, const U256& b) noexcept {
+    return a &= b;
+}
+constexpr U256 operator|(U256 a, const U256& b) noexcept {
+    return a |= b;
+}
+constexpr U256 operator^(U256 a, const U256& b) noexcept {
+    return a ^= b;
+}
 
 // ---- shifts (EIP-145: a shift by 256 or more yields 0) ----
 
@@ -202,8 +216,12 @@ constexpr U256 operator>>(const U256& x, const U256& shift) noexcept {
 }
 
 // EVM operand order (EIP-145: SHL/SHR/SAR pop the shift first, then the value).
-constexpr U256 shl(const U256& shift, const U256& x) noexcept { return x << shift; }
-constexpr U256 shr(const U256& shift, const U256& x) noexcept { return x >> shift; }
+constexpr U256 shl(const U256& shift, const U256& x) noexcept {
+    return x << shift;
+}
+constexpr U256 shr(const U256& shift, const U256& x) noexcept {
+    return x >> shift;
+}
 // Arithmetic shift right: the value is two's complement; a shift >= 256 gives 0 or all ones.
 constexpr U256 sar(const U256& shift, const U256& x) noexcept {
     const bool neg = x.w[3] >> 63;
@@ -219,7 +237,8 @@ using u128 = unsigned __int128;
 
 // Full 256x256 -> 512-bit product, little-endian limbs.
 constexpr void mul_full(const U256& a, const U256& b, uint64_t out[8]) noexcept {
-    for (int i = 0; i < 8; ++i) out[i] = 0;
+    for (int i = 0; i < 8; ++i)
+        out[i] = 0;
     for (int i = 0; i < 4; ++i) {
         uint64_t carry = 0;
         for (int j = 0; j < 4; ++j) {
@@ -288,7 +307,8 @@ namespace detail {
 // floor((2^19 - 3 * 2^8) / d9) for the top nine bits d9 = 256 + i of a normalised divisor.
 inline constexpr std::array<uint16_t, 256> kReciprocalTable = [] {
     std::array<uint16_t, 256> t{};
-    for (unsigned i = 0; i < 256; ++i) t[i] = uint16_t(0x7fd00 / (0x100 | i));
+    for (unsigned i = 0; i < 256; ++i)
+        t[i] = uint16_t(0x7fd00 / (0x100 | i));
     return t;
 }();
 
@@ -335,29 +355,35 @@ constexpr QR64 udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v) no
 }
 
 constexpr int significant_limbs(const uint64_t* x, int n) noexcept {
-    while (n > 0 && x[n - 1] == 0) --n;
+    while (n > 0 && x[n - 1] == 0)
+        --n;
     return n;
 }
 
 // q[0..m) = u / v and r[0..4) = u % v for u of m <= 8 limbs and v of 4 limbs, v != 0.
 constexpr void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
                        uint64_t* r) noexcept {
-    for (int i = 0; i < m; ++i) q[i] = 0;
-    for (int i = 0; i < 4; ++i) r[i] = 0;
+    for (int i = 0; i < m; ++i)
+        q[i] = 0;
+    for (int i = 0; i < 4; ++i)
+        r[i] = 0;
     const int n = significant_limbs(v, 4);
     const int um = significant_limbs(u, m);
     if (um < n) {
-        for (int i = 0; i < um; ++i) r[i] = u[i];
+        for (int i = 0; i < um; ++i)
+            r[i] = u[i];
         return;
     }
     const int s = __builtin_clzll(v[n - 1]);
     // Normalise: shift so that the divisor's top bit is set (Algorithm D step D1).
     uint64_t vn[4] = {0, 0, 0, 0};
     uint64_t un[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    for (int i = n - 1; i > 0; --i) vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
+    for (int i = n - 1; i > 0; --i)
+        vn[i] = (v[i] << s) | (s ? v[i - 1] >> (64 - s) : 0);
     vn[0] = v[0] << s;
     un[um] = s ? u[um - 1] >> (64 - s) : 0;
-    for (int i = um - 1; i > 0; --i) un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
+    for (int i = um - 1; i > 0; --i)
+        un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
     un[0] = u[0] << s;
 
     const uint64_t d = vn[n - 1];
@@ -423,7 +449,8 @@ constexpr void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
     }
     // D8: unnormalise the remainder.
     // The remainder is below vn, so it occupies un[0..n) and un[n] is zero.
-    for (int i = 0; i < n; ++i) r[i] = s ? (un[i] >> s) | (un[i + 1] << (64 - s)) : un[i];
+    for (int i = 0; i < n; ++i)
+        r[i] = s ? (un[i] >> s) | (un[i + 1] << (64 - s)) : un[i];
 }
 
 }  // namespace detail
@@ -446,19 +473,35 @@ constexpr U256DivMod divmod(const U256& a, const U256& b) noexcept {
 }
 
 // Division by zero yields 0 (EVM DIV), not a trap.
-constexpr U256 operator/(const U256& a, const U256& b) noexcept { return divmod(a, b).quot; }
+constexpr U256 operator/(const U256& a, const U256& b) noexcept {
+    return divmod(a, b).quot;
+}
 // Modulo by zero yields 0 (EVM MOD), not a trap.
-constexpr U256 operator%(const U256& a, const U256& b) noexcept { return divmod(a, b).rem; }
+constexpr U256 operator%(const U256& a, const U256& b) noexcept {
+    return divmod(a, b).rem;
+}
 
-constexpr U256& U256::operator+=(const U256& o) noexcept { return *this = *this + o; }
-constexpr U256& U256::operator-=(const U256& o) noexcept { return *this = *this - o; }
-constexpr U256& U256::operator*=(const U256& o) noexcept { return *this = *this * o; }
-constexpr U256& U256::operator/=(const U256& o) noexcept { return *this = *this / o; }
-constexpr U256& U256::operator%=(const U256& o) noexcept { return *this = *this % o; }
+constexpr U256& U256::operator+=(const U256& o) noexcept {
+    return *this = *this + o;
+}
+constexpr U256& U256::operator-=(const U256& o) noexcept {
+    return *this = *this - o;
+}
+constexpr U256& U256::operator*=(const U256& o) noexcept {
+    return *this = *this * o;
+}
+constexpr U256& U256::operator/=(const U256& o) noexcept {
+    return *this = *this / o;
+}
+constexpr U256& U256::operator%=(const U256& o) noexcept {
+    return *this = *this % o;
+}
 
 // ---- signed (two's complement) operations, YP H.1 ----
 
-constexpr bool is_negative(const U256& x) noexcept { return x.w[3] >> 63; }
+constexpr bool is_negative(const U256& x) noexcept {
+    return x.w[3] >> 63;
+}
 
 // SDIV: truncates toward zero; x / 0 = 0 and -2^255 / -1 = -2^255 (the overflow wraps).
 constexpr U256 sdiv(const U256& a, const U256& b) noexcept {
@@ -476,7 +519,9 @@ constexpr bool slt(const U256& a, const U256& b) noexcept {
     const bool na = is_negative(a), nb = is_negative(b);
     return na != nb ? na : a < b;
 }
-constexpr bool sgt(const U256& a, const U256& b) noexcept { return slt(b, a); }
+constexpr bool sgt(const U256& a, const U256& b) noexcept {
+    return slt(b, a);
+}
 
 // ---- modular arithmetic on 257/512-bit intermediates ----
 

@@ -27,7 +27,7 @@ U256 P(std::string_view s) {
 
 uint64_t test_seed();
 
-const U256 kIntMin = U256(1) << 255;          // -2^255 in two's complement
+const U256 kIntMin = U256(1) << 255;  // -2^255 in two's complement
 const U256 kMinusOne = U256::max();
 
 // ---------------------------------------------------------------- hand-written edge cases
@@ -55,7 +55,8 @@ TEST(U256, BytesAndHash) {
     const U256 x = P("0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
     uint8_t be[32];
     x.to_be_bytes(be);
-    for (int i = 0; i < 32; ++i) EXPECT_EQ(be[i], i + 1);
+    for (int i = 0; i < 32; ++i)
+        EXPECT_EQ(be[i], i + 1);
     EXPECT_EQ(U256::from_be_bytes(BytesView(be, 32)), x);
     EXPECT_EQ(U256::from_hash(x.to_hash()), x);
     EXPECT_EQ(to_hex(x.to_hash()), "0x01" + x.to_hex().substr(3));  // fixed width vs minimal
@@ -145,10 +146,10 @@ TEST(U256, SignedDivisionEdges) {
     EXPECT_EQ(sdiv(kIntMin, kMinusOne), kIntMin);
     EXPECT_EQ(smod(kIntMin, kMinusOne), U256());
     EXPECT_EQ(sdiv(kIntMin, 1), kIntMin);
-    EXPECT_EQ(sdiv(-U256(7), 2), -U256(3));   // truncation toward zero
+    EXPECT_EQ(sdiv(-U256(7), 2), -U256(3));  // truncation toward zero
     EXPECT_EQ(sdiv(U256(7), -U256(2)), -U256(3));
     EXPECT_EQ(sdiv(-U256(7), -U256(2)), U256(3));
-    EXPECT_EQ(smod(-U256(7), 2), -U256(1));   // sign of the dividend
+    EXPECT_EQ(smod(-U256(7), 2), -U256(1));  // sign of the dividend
     EXPECT_EQ(smod(U256(7), -U256(2)), U256(1));
     EXPECT_EQ(smod(-U256(8), -U256(3)), -U256(2));
     EXPECT_TRUE(slt(kIntMin, 0));
@@ -192,8 +193,8 @@ TEST(U256, ExpWithHugeExponents) {
     EXPECT_EQ(exp(U256(0), U256(0)), U256(1));  // 0^0 = 1 in the EVM
     EXPECT_EQ(exp(U256(0), U256::max()), U256());
     EXPECT_EQ(exp(U256(1), U256::max()), U256(1));
-    EXPECT_EQ(exp(kMinusOne, U256::max()), kMinusOne);      // (-1)^odd
-    EXPECT_EQ(exp(kMinusOne, U256::max() - 1), U256(1));    // (-1)^even
+    EXPECT_EQ(exp(kMinusOne, U256::max()), kMinusOne);    // (-1)^odd
+    EXPECT_EQ(exp(kMinusOne, U256::max() - 1), U256(1));  // (-1)^even
     EXPECT_EQ(exp(U256(2), U256(255)), kIntMin);
     EXPECT_EQ(exp(U256(2), U256(256)), U256());
     EXPECT_EQ(exp(U256(2), U256::max()), U256());
@@ -220,8 +221,7 @@ TEST(U256, SignExtendEveryByteIndex) {
         const bool neg = ((pattern >> (bits - 1)) & 1) == U256(1);
         EXPECT_EQ(got & ~mask, neg ? ~mask : U256()) << b;
         // A lone sign bit at 8b+7 extends to all ones from there up.
-        EXPECT_EQ(signextend(U256(b), U256(0x80) << (8 * b)), ~((U256(1) << (bits - 1)) - 1))
-            << b;
+        EXPECT_EQ(signextend(U256(b), U256(0x80) << (8 * b)), ~((U256(1) << (bits - 1)) - 1)) << b;
         EXPECT_EQ(signextend(U256(b), U256(0x7f) << (8 * b)), U256(0x7f) << (8 * b)) << b;
     }
     EXPECT_EQ(signextend(U256(0), U256(0xff)), kMinusOne);
@@ -233,10 +233,13 @@ TEST(U256, SignExtendEveryByteIndex) {
 
 TEST(U256, ByteOfEveryIndex) {
     uint8_t be[32];
-    for (int i = 0; i < 32; ++i) be[i] = uint8_t(0xa0 + i);
+    for (int i = 0; i < 32; ++i)
+        be[i] = uint8_t(0xa0 + i);
     const U256 x = U256::from_be_bytes(BytesView(be, 32));
-    for (unsigned i = 0; i < 32; ++i) EXPECT_EQ(byte(U256(i), x), U256(be[i])) << i;
-    for (unsigned i : {32u, 33u, 255u, 256u, 1000u}) EXPECT_EQ(byte(U256(i), x), U256()) << i;
+    for (unsigned i = 0; i < 32; ++i)
+        EXPECT_EQ(byte(U256(i), x), U256(be[i])) << i;
+    for (unsigned i : {32u, 33u, 255u, 256u, 1000u})
+        EXPECT_EQ(byte(U256(i), x), U256()) << i;
     EXPECT_EQ(byte(U256::max(), x), U256());
     EXPECT_EQ(byte(U256::from_limbs(0, 1, 0, 0), x), U256());
     EXPECT_EQ(byte(U256(31), U256(0x1234)), U256(0x34));
@@ -323,20 +326,20 @@ TEST(U256, KnuthCorrectionCases) {
 
 // The division-free reciprocal must equal floor((2^128 - 1) / d) - 2^64 for every normalised d.
 TEST(U256, ReciprocalMatchesHardwareDivision) {
-    auto want = [](uint64_t d) {
-        return uint64_t(((detail::u128(~d) << 64) | ~uint64_t(0)) / d);
-    };
+    auto want = [](uint64_t d) { return uint64_t(((detail::u128(~d) << 64) | ~uint64_t(0)) / d); };
     std::vector<uint64_t> ds;
     for (uint64_t k = 0; k < 2000; ++k) {
         ds.push_back((1ULL << 63) + k);
         ds.push_back(~0ULL - k);
-        ds.push_back((1ULL << 63) | (k << 52));      // every top-9-bit table entry ...
+        ds.push_back((1ULL << 63) | (k << 52));  // every top-9-bit table entry ...
         ds.push_back((((1ULL << 63) | (k << 52)) - 1) | (1ULL << 63));  // ... and its edge
     }
     for (int i = 0; i < 64; ++i)
-        for (int j = 0; j < 64; ++j) ds.push_back((1ULL << 63) | (1ULL << i) | (1ULL << j));
+        for (int j = 0; j < 64; ++j)
+            ds.push_back((1ULL << 63) | (1ULL << i) | (1ULL << j));
     std::mt19937_64 rng(test_seed());
-    for (int i = 0; i < 200'000; ++i) ds.push_back(rng() | (1ULL << 63));
+    for (int i = 0; i < 200'000; ++i)
+        ds.push_back(rng() | (1ULL << 63));
     int failures = 0;
     for (uint64_t d : ds) {
         if (detail::reciprocal_2by1(d) != want(d) && ++failures < 5)
@@ -383,35 +386,43 @@ public:
         switch (rng_() % 12) {
             case 0:
             case 1:
-            case 2: return uniform();
-            case 3: return U256(rng_() % 1000);                      // small
-            case 4: return U256(rng_());                             // one limb
-            case 5: {                                                // near 2^64k, k = 1..4
+            case 2:
+                return uniform();
+            case 3:
+                return U256(rng_() % 1000);  // small
+            case 4:
+                return U256(rng_());  // one limb
+            case 5: {                 // near 2^64k, k = 1..4
                 const unsigned k = 1 + unsigned(rng_() % 4);
                 const U256 base = k == 4 ? U256() : U256(1) << (64 * k);
                 const uint64_t delta = rng_() % 4;
                 return rng_() % 2 ? base + delta : base - delta - 1;
             }
-            case 6: {                                                // 0, 1, max, max - 1
+            case 6: {  // 0, 1, max, max - 1
                 const U256 v[] = {U256(), U256(1), U256::max(), U256::max() - 1};
                 return v[rng_() % 4];
             }
-            case 7: {                                                // 2^k - 1, 2^k, 2^k + 1
+            case 7: {  // 2^k - 1, 2^k, 2^k + 1
                 const U256 p = U256(1) << (rng_() % 256);
                 return p + U256(rng_() % 3) - 1;
             }
-            case 8: {                                                // sign-bit patterns
+            case 8: {  // sign-bit patterns
                 const U256 min = U256(1) << 255;
                 const U256 small = U256(rng_() % 5);
                 switch (rng_() % 4) {
-                    case 0: return min + small;
-                    case 1: return min - 1 - small;                  // INT_MAX - small
-                    case 2: return -small;
-                    default: return -(U256(rng_()));
+                    case 0:
+                        return min + small;
+                    case 1:
+                        return min - 1 - small;  // INT_MAX - small
+                    case 2:
+                        return -small;
+                    default:
+                        return -(U256(rng_()));
                 }
             }
-            case 9: return uniform() >> (rng_() % 256);              // random bit length
-            case 10: {                                               // limbs from {0,1,2^63,~0,r}
+            case 9:
+                return uniform() >> (rng_() % 256);  // random bit length
+            case 10: {                               // limbs from {0,1,2^63,~0,r}
                 U256 x;
                 for (auto& l : x.w) {
                     const uint64_t v[] = {0, 1, 1ULL << 63, ~0ULL, ~0ULL - 1, rng_()};
@@ -419,7 +430,7 @@ public:
                 }
                 return x;
             }
-            default: {                                               // long runs of ones
+            default: {  // long runs of ones
                 const unsigned lo = unsigned(rng_() % 256), len = unsigned(rng_() % 256);
                 return ((U256(1) << len) - 1) << lo;
             }
@@ -429,9 +440,12 @@ public:
     // Shift amounts and byte indices: mostly in and around [0, 256), sometimes any word.
     U256 index() {
         switch (rng_() % 4) {
-            case 0: return word();
-            case 1: return U256(rng_() % 40);
-            default: return U256(rng_() % 300);
+            case 0:
+                return word();
+            case 1:
+                return U256(rng_() % 40);
+            default:
+                return U256(rng_() % 300);
         }
     }
 
@@ -575,9 +589,7 @@ std::vector<Op> make_ops() {
              mpz_fdiv_r_2exp(g.r, g.r, 8);
          }},
         {"bit_length", 1, Arg::kWord, 1, [](U a, U, U) { return U256(a.bit_length()); },
-         [](Gmp& g) {
-             mpz_set_ui(g.r, mpz_sgn(g.a) == 0 ? 0 : mpz_sizeinbase(g.a, 2));
-         }},
+         [](Gmp& g) { mpz_set_ui(g.r, mpz_sgn(g.a) == 0 ? 0 : mpz_sizeinbase(g.a, 2)); }},
         // Printing and parsing compare strings inside `ours` via GMP's own formatting.
         {"to_dec/from_string", 1, Arg::kWord, 1,
          [](U a, U, U) {
@@ -594,9 +606,8 @@ std::vector<Op> make_ops() {
         {"be_bytes", 1, Arg::kWord, 1,
          [](U a, U, U) {
              const Bytes t = a.to_be_trimmed();
-             return t.size() == a.byte_length() && (t.empty() || t[0] != 0)
-                        ? U256::from_be_bytes(t)
-                        : ~a;
+             return t.size() == a.byte_length() && (t.empty() || t[0] != 0) ? U256::from_be_bytes(t)
+                                                                            : ~a;
          },
          [](Gmp& g) { mpz_set(g.r, g.a); }},
     };
@@ -611,7 +622,8 @@ TEST(U256Property, EveryOperationAgainstGmp) {
     Gmp g;
     const std::vector<Op> ops = make_ops();
     unsigned weight_sum = 0;
-    for (const Op& op : ops) weight_sum += op.weight;
+    for (const Op& op : ops)
+        weight_sum += op.weight;
     uint64_t checked = 0;
     for (const Op& op : ops) {
         const uint64_t n = std::max<uint64_t>(1, total * op.weight / weight_sum);
@@ -650,20 +662,23 @@ TEST(U256Property, DivisionCorrections) {
     Gmp g;
     const uint64_t n = total_iterations() / 10;
     int failures = 0;
-    const uint64_t special[] = {0, 1, 1ULL << 63, (1ULL << 63) + 1, ~0ULL, ~0ULL - 1,
-                                (1ULL << 63) - 1};
+    const uint64_t special[] = {0,     1,         1ULL << 63,      (1ULL << 63) + 1,
+                                ~0ULL, ~0ULL - 1, (1ULL << 63) - 1};
     auto pick = [&] { return gen.raw() % 3 ? special[gen.raw() % 7] : gen.raw(); };
     for (uint64_t i = 0; i < n && failures < 5; ++i) {
         const unsigned nb = 2 + unsigned(gen.raw() % 3);  // divisor limbs: 2..4
         U256 b;
-        for (unsigned k = 0; k < nb; ++k) b.w[k] = pick();
+        for (unsigned k = 0; k < nb; ++k)
+            b.w[k] = pick();
         if (b.w[nb - 1] == 0) b.w[nb - 1] = 1ULL << 63;
         U256 a;
-        for (auto& l : a.w) l = pick();
+        for (auto& l : a.w)
+            l = pick();
         // Often copy the divisor's top limbs to the dividend's top, forcing u2 == d.
         if (gen.raw() % 2) {
             const unsigned shift = 4 - nb;
-            for (unsigned k = 0; k < nb; ++k) a.w[k + shift] = b.w[k];
+            for (unsigned k = 0; k < nb; ++k)
+                a.w[k + shift] = b.w[k];
             if (gen.raw() % 2 && a.w[3]) --a.w[3 - (gen.raw() % nb)];
         }
         const U256 m = U256::from_limbs(pick(), pick(), pick(), pick());
