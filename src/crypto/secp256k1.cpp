@@ -14,11 +14,6 @@
 
 namespace xl::crypto::secp256k1 {
 
-const Hash256 kOrder = Hash256::from(
-    hex_literal("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"));
-const Hash256 kHalfOrder = Hash256::from(
-    hex_literal("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0"));
-
 namespace {
 
 secp256k1_context* make_context() noexcept {

@@ -95,6 +95,21 @@ TEST(Secp256k1, RecoveryIdOutOfRangeIsInvalid) {
     EXPECT_TRUE(!rec.has_value() || *rec != *secp256k1::public_key(sk));
 }
 
+TEST(Secp256k1, OrderConstants) {
+    EXPECT_EQ(to_hex(secp256k1::kOrder, false),
+              "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    // kHalfOrder = floor(n / 2): doubling it and adding 1 gives n back.
+    Hash256 twice;
+    int carry = 1;
+    for (int i = 31; i >= 0; --i) {
+        int d = 2 * secp256k1::kHalfOrder[i] + carry;
+        twice[i] = static_cast<uint8_t>(d);
+        carry = d >> 8;
+    }
+    EXPECT_EQ(carry, 0);
+    EXPECT_EQ(twice, secp256k1::kOrder);
+}
+
 TEST(Secp256k1, KeyValidity) {
     SecretKey zero;
     EXPECT_FALSE(secp256k1::secret_key_valid(zero));
