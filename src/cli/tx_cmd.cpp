@@ -3,20 +3,19 @@
 //   xinlian tx sign --crypto ecdsa|sm --type legacy|2930|1559|sm [--chain-id N] --nonce N
 //        [--to ADDR] [--value V] [--gas N] [--gas-price V | --max-fee V --max-priority-fee V]
 //        [--data 0x..] [--access-list JSON] (--secret-file FILE | --key KEYSTORE
-//        [--password-file FILE])
+//        [--password-file FILE]; without it the password is asked on the terminal)
 //   xinlian tx decode --crypto ecdsa|sm 0xRAW
 // The JSON uses the field names of eth_getTransactionByHash (quantities as 0x-hex), plus
 // "raw", "typeName", "intrinsicGas" and, for the sm type, "publicKey".
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/password.hpp"
 #include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
 #include "protocol/limits.hpp"
@@ -186,14 +185,12 @@ crypto::SecretKey load_key(const SignOptions& o, const crypto::CryptoSuite& suit
         return *sk;
     }
     const std::string keystore = read_file(*o.key, crypto::kMaxKeystoreSize);
+    // As `xinlian keys`: the first line of --password-file, else the terminal without echo.
     std::string password;
-    if (o.password_file) {
-        password = read_file(*o.password_file, 4096);
-        // A password file ends with one line break, which is not part of the password.
-        if (password.ends_with('\n')) password.pop_back();
-        if (password.ends_with('\r')) password.pop_back();
-    } else if (!std::getline(std::cin, password)) {
-        fail("no --password-file and no password on standard input");
+    try {
+        password = read_password(o.password_file, "Password: ", false);
+    } catch (const CLI::RuntimeError& e) {
+        fail(e.what());
     }
     auto key = crypto::decrypt_keystore(keystore, password);
     if (!key) fail(*o.key + ": " + std::string(crypto::to_string(key.error())));
@@ -310,8 +307,8 @@ void add_tx_command(CLI::App& app) {
                      "JSON: [{\"address\": \"0x..\", \"storageKeys\": [\"0x..\"]}]");
     auto* sf = sign->add_option("--secret-file", f->secret_file,
                                 "File holding the secret key as hex");
-    auto* kf = sign->add_option("--key", f->key, "Keystore file (password: --password-file "
-                                                 "or the first line of standard input)");
+    auto* kf = sign->add_option("--key", f->key, "Keystore file (password: --password-file, "
+                                                 "else asked on the terminal)");
     sf->excludes(kf);
     sign->add_option("--password-file", f->password_file, "File holding the password")
         ->needs(kf);

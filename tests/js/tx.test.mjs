@@ -232,13 +232,19 @@ test('xinlian tx sign --key opens a keystore written by ethers', async () => {
   const j = JSON.parse(r.out);
   assert.equal(Transaction.from(j.raw).from, wallet.address);
   assert.equal(j.raw, await wallet.signTransaction(fields));
-  // The password from standard input, when there is no password file.
-  const r2 = xinlian([...args, '--key', keyFile], password + '\n');
-  assert.equal(r2.code, 0, `sign failed: ${r2.err}`);
-  assert.equal(JSON.parse(r2.out).raw, j.raw);
-  const wrong = xinlian([...args, '--key', keyFile], 'not the password\n');
+  // A wrong password: the keystore's MAC does not match.
+  const wrongFile = join(tmp, 'wrong-password.txt');
+  writeFileSync(wrongFile, 'not the password\n');
+  const wrong = xinlian([...args, '--key', keyFile, '--password-file', wrongFile]);
   assert.equal(wrong.code, 1);
   assert.match(wrong.err, /error: /);
+  // No password file and no terminal to ask on (setsid: no controlling terminal): a message
+  // naming --password-file, never a hang.
+  const r2 = spawnSync('setsid', [XINLIAN, ...args, '--key', keyFile], {
+    encoding: 'utf8', input: password + '\n', timeout: 20000,
+  });
+  assert.equal(r2.status, 1, r2.stderr);
+  assert.match(r2.stderr, /--password-file/);
 });
 
 test('xinlian tx decode rejects malformed transactions with a precise error', async () => {
