@@ -30,8 +30,12 @@ struct Outcome {
     bool ok = false;
     std::string text;
 };
-Outcome ok(std::string t) { return {true, std::move(t)}; }
-Outcome err(std::string t) { return {false, std::move(t)}; }
+Outcome ok(std::string t) {
+    return {true, std::move(t)};
+}
+Outcome err(std::string t) {
+    return {false, std::move(t)};
+}
 
 [[noreturn]] void fail(const std::string& message) {
     std::cerr << "error: " << message << "\n";
@@ -45,8 +49,8 @@ Outcome parse_types(const json& j, std::vector<abi::Type>& out) {
         if (!t.is_string()) return err("--types must be a JSON array of type strings");
         auto ty = abi::parse_type(t.get_ref<const std::string&>());
         if (!ty) {
-            return err(std::string(abi::to_string(ty.error())) + ": '" +
-                       t.get<std::string>() + "'");
+            return err(std::string(abi::to_string(ty.error())) + ": '" + t.get<std::string>() +
+                       "'");
         }
         out.push_back(std::move(*ty));
     }
@@ -80,12 +84,11 @@ Outcome do_encode(const std::vector<abi::Type>& types, const std::string& values
     return ok(to_hex(*e));
 }
 
-Outcome do_decode(const std::vector<abi::Type>& types, const std::string& data_hex,
-                  bool lenient) {
+Outcome do_decode(const std::vector<abi::Type>& types, const std::string& data_hex, bool lenient) {
     auto data = from_hex(data_hex);
     if (!data) return err("--data: " + std::string(to_string(data.error())));
-    auto d = abi::decode(types, *data, lenient ? abi::DecodeMode::kLenient
-                                               : abi::DecodeMode::kStrict);
+    auto d =
+        abi::decode(types, *data, lenient ? abi::DecodeMode::kLenient : abi::DecodeMode::kStrict);
     if (!d) return err(std::string(abi::to_string(d.error())));
     return ok(abi::values_to_json(types, *d));
 }
@@ -117,7 +120,8 @@ std::string batch_line(const std::string& line) {
     }
     if (!o.ok) return json{{"error", o.text}}.dump();
     // Encodings are hex strings; decodings are already JSON.
-    return o.text.starts_with("[") ? "{\"result\":" + o.text + "}" : json{{"result", o.text}}.dump();
+    return o.text.starts_with("[") ? "{\"result\":" + o.text + "}"
+                                   : json{{"result", o.text}}.dump();
 }
 
 void run_batch(const std::string& path) {
@@ -138,7 +142,8 @@ void run_batch(const std::string& path) {
 
 std::string revert_json(const abi::Revert& r) {
     switch (r.kind) {
-        case abi::Revert::Kind::kEmpty: return json{{"kind", "empty"}}.dump();
+        case abi::Revert::Kind::kEmpty:
+            return json{{"kind", "empty"}}.dump();
         case abi::Revert::Kind::kError:
             return json{{"kind", "Error"}, {"message", r.message}}.dump(
                 -1, ' ', false, json::error_handler_t::replace);

@@ -16,59 +16,94 @@ namespace xl::abi {
 
 std::string_view to_string(TypeError e) noexcept {
     switch (e) {
-        case TypeError::kEmpty: return "abi: empty type";
-        case TypeError::kUnknownType: return "abi: unknown type";
-        case TypeError::kBadIntWidth: return "abi: integer width must be 8..256 in steps of 8";
-        case TypeError::kBadBytesWidth: return "abi: bytesN needs N in 1..32";
-        case TypeError::kBadArrayLength: return "abi: invalid fixed array length";
-        case TypeError::kUnclosedBracket: return "abi: '[' without ']'";
-        case TypeError::kUnclosedParen: return "abi: '(' without ')'";
-        case TypeError::kEmptyTuple: return "abi: empty tuple";
-        case TypeError::kTrailingCharacters: return "abi: unexpected characters after the type";
-        case TypeError::kTooDeep: return "abi: type nested too deep";
-        case TypeError::kTooManyComponents: return "abi: too many tuple components";
-        case TypeError::kTooLarge: return "abi: type too large";
-        case TypeError::kBadFunctionName: return "abi: invalid function name";
+        case TypeError::kEmpty:
+            return "abi: empty type";
+        case TypeError::kUnknownType:
+            return "abi: unknown type";
+        case TypeError::kBadIntWidth:
+            return "abi: integer width must be 8..256 in steps of 8";
+        case TypeError::kBadBytesWidth:
+            return "abi: bytesN needs N in 1..32";
+        case TypeError::kBadArrayLength:
+            return "abi: invalid fixed array length";
+        case TypeError::kUnclosedBracket:
+            return "abi: '[' without ']'";
+        case TypeError::kUnclosedParen:
+            return "abi: '(' without ')'";
+        case TypeError::kEmptyTuple:
+            return "abi: empty tuple";
+        case TypeError::kTrailingCharacters:
+            return "abi: unexpected characters after the type";
+        case TypeError::kTooDeep:
+            return "abi: type nested too deep";
+        case TypeError::kTooManyComponents:
+            return "abi: too many tuple components";
+        case TypeError::kTooLarge:
+            return "abi: type too large";
+        case TypeError::kBadFunctionName:
+            return "abi: invalid function name";
     }
     return "abi: unknown type error";
 }
 
 std::string_view to_string(EncodeError e) noexcept {
     switch (e) {
-        case EncodeError::kTypeMismatch: return "abi: value does not match the type";
-        case EncodeError::kOutOfRange: return "abi: integer out of range for the type";
-        case EncodeError::kWrongLength: return "abi: wrong number of bytes or elements";
-        case EncodeError::kWrongCount: return "abi: number of values differs from types";
-        case EncodeError::kTooLarge: return "abi: value too large";
+        case EncodeError::kTypeMismatch:
+            return "abi: value does not match the type";
+        case EncodeError::kOutOfRange:
+            return "abi: integer out of range for the type";
+        case EncodeError::kWrongLength:
+            return "abi: wrong number of bytes or elements";
+        case EncodeError::kWrongCount:
+            return "abi: number of values differs from types";
+        case EncodeError::kTooLarge:
+            return "abi: value too large";
     }
     return "abi: unknown encode error";
 }
 
 std::string_view to_string(DecodeError e) noexcept {
     switch (e) {
-        case DecodeError::kTruncated: return "abi: data out-of-bounds";
-        case DecodeError::kBadOffset: return "abi: invalid offset";
-        case DecodeError::kTrailingBytes: return "abi: trailing bytes after the encoding";
-        case DecodeError::kOutOfRange: return "abi: integer out of range for its type";
-        case DecodeError::kBadBool: return "abi: bool is neither 0 nor 1";
-        case DecodeError::kBadAddress: return "abi: address with non-zero high bytes";
-        case DecodeError::kBadPadding: return "abi: non-zero padding";
-        case DecodeError::kTooLarge: return "abi: length or decoding work above the limit";
-        case DecodeError::kBadSelector: return "abi: selector mismatch";
+        case DecodeError::kTruncated:
+            return "abi: data out-of-bounds";
+        case DecodeError::kBadOffset:
+            return "abi: invalid offset";
+        case DecodeError::kTrailingBytes:
+            return "abi: trailing bytes after the encoding";
+        case DecodeError::kOutOfRange:
+            return "abi: integer out of range for its type";
+        case DecodeError::kBadBool:
+            return "abi: bool is neither 0 nor 1";
+        case DecodeError::kBadAddress:
+            return "abi: address with non-zero high bytes";
+        case DecodeError::kBadPadding:
+            return "abi: non-zero padding";
+        case DecodeError::kTooLarge:
+            return "abi: length or decoding work above the limit";
+        case DecodeError::kBadSelector:
+            return "abi: selector mismatch";
     }
     return "abi: unknown decode error";
 }
 
 std::string_view to_string(JsonError e) noexcept {
     switch (e) {
-        case JsonError::kSyntax: return "abi: invalid JSON";
-        case JsonError::kTypeMismatch: return "abi: JSON value of the wrong kind for the type";
-        case JsonError::kWrongCount: return "abi: JSON array with the wrong number of elements";
-        case JsonError::kBadNumber: return "abi: not an integer";
-        case JsonError::kOutOfRange: return "abi: integer out of range for the type";
-        case JsonError::kBadHex: return "abi: expected 0x-prefixed hex";
-        case JsonError::kWrongLength: return "abi: wrong number of bytes";
-        case JsonError::kBadChecksum: return "abi: bad address checksum (EIP-55)";
+        case JsonError::kSyntax:
+            return "abi: invalid JSON";
+        case JsonError::kTypeMismatch:
+            return "abi: JSON value of the wrong kind for the type";
+        case JsonError::kWrongCount:
+            return "abi: JSON array with the wrong number of elements";
+        case JsonError::kBadNumber:
+            return "abi: not an integer";
+        case JsonError::kOutOfRange:
+            return "abi: integer out of range for the type";
+        case JsonError::kBadHex:
+            return "abi: expected 0x-prefixed hex";
+        case JsonError::kWrongLength:
+            return "abi: wrong number of bytes";
+        case JsonError::kBadChecksum:
+            return "abi: bad address checksum (EIP-55)";
     }
     return "abi: unknown JSON error";
 }
@@ -79,39 +114,54 @@ bool Type::is_dynamic() const noexcept {
     switch (kind) {
         case Kind::kBytes:
         case Kind::kString:
-        case Kind::kArray: return true;
-        case Kind::kFixedArray: return elems[0].is_dynamic();
+        case Kind::kArray:
+            return true;
+        case Kind::kFixedArray:
+            return elems[0].is_dynamic();
         case Kind::kTuple:
             return std::any_of(elems.begin(), elems.end(),
                                [](const Type& t) { return t.is_dynamic(); });
-        default: return false;
+        default:
+            return false;
     }
 }
 
 size_t Type::head_size() const noexcept {
     if (is_dynamic()) return 32;
     switch (kind) {
-        case Kind::kFixedArray: return length * elems[0].head_size();
+        case Kind::kFixedArray:
+            return length * elems[0].head_size();
         case Kind::kTuple: {
             size_t n = 0;
-            for (const Type& t : elems) n += t.head_size();
+            for (const Type& t : elems)
+                n += t.head_size();
             return n;
         }
-        default: return 32;
+        default:
+            return 32;
     }
 }
 
 std::string Type::canonical() const {
     switch (kind) {
-        case Kind::kUint: return "uint" + std::to_string(bits);
-        case Kind::kInt: return "int" + std::to_string(bits);
-        case Kind::kAddress: return "address";
-        case Kind::kBool: return "bool";
-        case Kind::kFixedBytes: return "bytes" + std::to_string(size);
-        case Kind::kBytes: return "bytes";
-        case Kind::kString: return "string";
-        case Kind::kFixedArray: return elems[0].canonical() + "[" + std::to_string(length) + "]";
-        case Kind::kArray: return elems[0].canonical() + "[]";
+        case Kind::kUint:
+            return "uint" + std::to_string(bits);
+        case Kind::kInt:
+            return "int" + std::to_string(bits);
+        case Kind::kAddress:
+            return "address";
+        case Kind::kBool:
+            return "bool";
+        case Kind::kFixedBytes:
+            return "bytes" + std::to_string(size);
+        case Kind::kBytes:
+            return "bytes";
+        case Kind::kString:
+            return "string";
+        case Kind::kFixedArray:
+            return elems[0].canonical() + "[" + std::to_string(length) + "]";
+        case Kind::kArray:
+            return elems[0].canonical() + "[]";
         case Kind::kTuple: {
             std::string s = "(";
             for (size_t i = 0; i < elems.size(); ++i) {
@@ -154,7 +204,8 @@ Result<Type, TypeError> elementary(std::string_view id) {
         int64_t n = parse_small_decimal(digits, 3);
         if (n < 8 || n > 256 || n % 8) {
             // "uintx" is an unknown name; "uint7" a bad width.
-            if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            if (std::all_of(digits.begin(), digits.end(),
+                            [](char c) { return c >= '0' && c <= '9'; }))
                 return unexpected(TypeError::kBadIntWidth);
             return unexpected(TypeError::kUnknownType);
         }
@@ -165,7 +216,8 @@ Result<Type, TypeError> elementary(std::string_view id) {
         std::string_view digits = id.substr(5);
         int64_t n = parse_small_decimal(digits, 2);
         if (n < 1 || n > 32) {
-            if (std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            if (std::all_of(digits.begin(), digits.end(),
+                            [](char c) { return c >= '0' && c <= '9'; }))
                 return unexpected(TypeError::kBadBytesWidth);
             return unexpected(TypeError::kUnknownType);
         }
@@ -198,8 +250,10 @@ public:
             t.elems = std::move(*comps);
         } else {
             size_t start = pos_;
-            while (pos_ < s_.size() && is_ident_char(s_[pos_])) ++pos_;
-            if (pos_ == start) return unexpected(at_end() ? TypeError::kEmpty : TypeError::kUnknownType);
+            while (pos_ < s_.size() && is_ident_char(s_[pos_]))
+                ++pos_;
+            if (pos_ == start)
+                return unexpected(at_end() ? TypeError::kEmpty : TypeError::kUnknownType);
             auto e = elementary(s_.substr(start, pos_ - start));
             if (!e) return unexpected(e.error());
             t = std::move(*e);
@@ -321,8 +375,12 @@ struct Seq {
     size_t count = 0;
     const Type& at(size_t i) const { return same ? *same : comps[i]; }
 };
-Seq seq_of(std::span<const Type> comps) { return Seq{nullptr, comps, comps.size()}; }
-Seq seq_of(const Type& elem, size_t n) { return Seq{&elem, {}, n}; }
+Seq seq_of(std::span<const Type> comps) {
+    return Seq{nullptr, comps, comps.size()};
+}
+Seq seq_of(const Type& elem, size_t n) {
+    return Seq{&elem, {}, n};
+}
 
 void put_word(Bytes& out, const U256& v) {
     uint8_t w[32];
@@ -354,7 +412,8 @@ Result<void, EncodeError> encode_value(const Type& t, const Value& v, Bytes& out
 
 Result<void, EncodeError> encode_seq(const Seq& seq, std::span<const Value> values, Bytes& out) {
     size_t head_len = 0;
-    for (size_t i = 0; i < seq.count; ++i) head_len += seq.at(i).head_size();
+    for (size_t i = 0; i < seq.count; ++i)
+        head_len += seq.at(i).head_size();
     Bytes tail;
     const size_t base = out.size();
     out.reserve(base + head_len);
@@ -479,10 +538,10 @@ public:
 
     // Decodes the members of `seq` laid out in `frame` (heads from 0, offsets relative to 0);
     // *end is where the canonical encoding ends (meaningful in strict mode).
-    Result<void, DecodeError> seq(const Seq& seq, BytesView frame, Value::List& out,
-                                  size_t* end) {
+    Result<void, DecodeError> seq(const Seq& seq, BytesView frame, Value::List& out, size_t* end) {
         size_t head_len = 0;
-        for (size_t i = 0; i < seq.count; ++i) head_len += seq.at(i).head_size();
+        for (size_t i = 0; i < seq.count; ++i)
+            head_len += seq.at(i).head_size();
         if (head_len > frame.size()) return unexpected(DecodeError::kTruncated);
         out.reserve(seq.count);
         size_t head = 0, cursor = head_len;
@@ -551,7 +610,8 @@ private:
                 if (!w) return unexpected(w.error());
                 U256 lw = U256::from_be_bytes(BytesView(*w, 32));
                 const size_t avail = frame.size() - at - 32;
-                if (!lw.fits_u64() || lw.low64() > avail) return unexpected(DecodeError::kTruncated);
+                if (!lw.fits_u64() || lw.low64() > avail)
+                    return unexpected(DecodeError::kTruncated);
                 const size_t len = static_cast<size_t>(lw.low64());
                 if (len > kMaxDynamicLength) return unexpected(DecodeError::kTooLarge);
                 // The payload is padded to a multiple of 32 bytes; ethers and Solidity require
@@ -629,7 +689,8 @@ private:
                     if (w[i] != 0) return unexpected(DecodeError::kBadPadding);
                 out.v = Bytes(w, w + t.size);
                 return {};
-            default: XL_ASSERT(false);
+            default:
+                XL_ASSERT(false);
         }
         return {};
     }
@@ -662,7 +723,7 @@ Result<std::vector<Value>, DecodeError> decode_call(const Function& f, BytesView
 Result<Revert, DecodeError> decode_revert(BytesView data) {
     Revert r;
     if (data.empty()) return r;
-    auto has_selector = [&](const uint8_t (&sel)[4]) {
+    auto has_selector = [&](const uint8_t(&sel)[4]) {
         return data.size() >= 4 && std::memcmp(data.data(), sel, 4) == 0;
     };
     // Revert data comes from arbitrary contracts: decode leniently, as Solidity would.
@@ -692,17 +753,28 @@ std::string_view panic_reason(const U256& code) noexcept {
     // Solidity docs, "Panic via assert and Error via require".
     if (!code.fits_u64()) return "unknown panic code";
     switch (code.low64()) {
-        case 0x00: return "generic compiler inserted panic";
-        case 0x01: return "assertion failed";
-        case 0x11: return "arithmetic underflow or overflow";
-        case 0x12: return "division or modulo by zero";
-        case 0x21: return "conversion to an invalid enum value";
-        case 0x22: return "incorrectly encoded storage byte array";
-        case 0x31: return "pop() on an empty array";
-        case 0x32: return "array index out of bounds";
-        case 0x41: return "out of memory";
-        case 0x51: return "call to a zero-initialized internal function";
-        default: return "unknown panic code";
+        case 0x00:
+            return "generic compiler inserted panic";
+        case 0x01:
+            return "assertion failed";
+        case 0x11:
+            return "arithmetic underflow or overflow";
+        case 0x12:
+            return "division or modulo by zero";
+        case 0x21:
+            return "conversion to an invalid enum value";
+        case 0x22:
+            return "incorrectly encoded storage byte array";
+        case 0x31:
+            return "pop() on an empty array";
+        case 0x32:
+            return "array index out of bounds";
+        case 0x41:
+            return "out of memory";
+        case 0x51:
+            return "call to a zero-initialized internal function";
+        default:
+            return "unknown panic code";
     }
 }
 
@@ -845,7 +917,8 @@ private:
 
 json to_json(const Type& t, const Value& v) {
     switch (t.kind) {
-        case Kind::kUint: return std::get<U256>(v.v).to_dec();
+        case Kind::kUint:
+            return std::get<U256>(v.v).to_dec();
         case Kind::kInt: {
             const U256& x = std::get<U256>(v.v);
             if (!x.bit(255)) return x.to_dec();
@@ -853,11 +926,15 @@ json to_json(const Type& t, const Value& v) {
             neg.append((-x).to_dec());
             return neg;
         }
-        case Kind::kAddress: return checksum_address(std::get<Address>(v.v));
-        case Kind::kBool: return std::get<bool>(v.v);
+        case Kind::kAddress:
+            return checksum_address(std::get<Address>(v.v));
+        case Kind::kBool:
+            return std::get<bool>(v.v);
         case Kind::kFixedBytes:
-        case Kind::kBytes: return to_hex(std::get<Bytes>(v.v));
-        case Kind::kString: return std::get<std::string>(v.v);
+        case Kind::kBytes:
+            return to_hex(std::get<Bytes>(v.v));
+        case Kind::kString:
+            return std::get<std::string>(v.v);
         case Kind::kFixedArray:
         case Kind::kArray:
         case Kind::kTuple: {
@@ -874,8 +951,7 @@ json to_json(const Type& t, const Value& v) {
 }  // namespace
 
 Result<std::vector<Value>, JsonError> values_from_json(std::span<const Type> types,
-                                                       std::string_view text,
-                                                       std::string* where) {
+                                                       std::string_view text, std::string* where) {
     json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return unexpected(JsonError::kSyntax);
     if (!j.is_array()) return unexpected(JsonError::kTypeMismatch);
@@ -894,7 +970,8 @@ Result<std::vector<Value>, JsonError> values_from_json(std::span<const Type> typ
 std::string values_to_json(std::span<const Type> types, std::span<const Value> values) {
     XL_ASSERT(types.size() == values.size());
     json a = json::array();
-    for (size_t i = 0; i < types.size(); ++i) a.push_back(to_json(types[i], values[i]));
+    for (size_t i = 0; i < types.size(); ++i)
+        a.push_back(to_json(types[i], values[i]));
     return a.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -28,12 +28,12 @@ namespace xl::abi {
 
 // ---- limits (STYLE.md 8) ----
 
-inline constexpr size_t kMaxTypeString = 4096;       // characters in one type or signature
-inline constexpr size_t kMaxTypeDepth = 16;          // nesting of tuples and arrays
-inline constexpr size_t kMaxComponents = 256;        // members of one tuple / parameters
+inline constexpr size_t kMaxTypeString = 4096;  // characters in one type or signature
+inline constexpr size_t kMaxTypeDepth = 16;     // nesting of tuples and arrays
+inline constexpr size_t kMaxComponents = 256;   // members of one tuple / parameters
 inline constexpr size_t kMaxFixedArrayLength = 65536;
-inline constexpr size_t kMaxStaticSize = 1 << 20;    // bytes of the encoding of a static type
-inline constexpr size_t kMaxDynamicLength = 1 << 24; // elements of T[] or bytes of bytes/string
+inline constexpr size_t kMaxStaticSize = 1 << 20;     // bytes of the encoding of a static type
+inline constexpr size_t kMaxDynamicLength = 1 << 24;  // elements of T[] or bytes of bytes/string
 // Decoding work (leaf values, length words and payload words produced) is bounded by this many
 // units per 32-byte word of input. A canonical encoding needs at most one (each unit is a
 // distinct word); only lenient decoding, where offsets may share data, can exceed it.
@@ -43,9 +43,9 @@ static_assert(kMaxStaticSize % 32 == 0);
 // ---- types ----
 
 enum class Kind : uint8_t {
-    kUint,        // uintN, N = bits
-    kInt,         // intN, N = bits, two's complement
-    kAddress,     // 20 bytes
+    kUint,     // uintN, N = bits
+    kInt,      // intN, N = bits, two's complement
+    kAddress,  // 20 bytes
     kBool,
     kFixedBytes,  // bytesN, N = size (1..32)
     kBytes,       // dynamic bytes
@@ -58,9 +58,9 @@ enum class Kind : uint8_t {
 // A parsed ABI type. A value type; build it with parse_type.
 struct Type {
     Kind kind = Kind::kUint;
-    uint16_t bits = 256;     // kUint / kInt
-    uint8_t size = 0;        // kFixedBytes
-    size_t length = 0;       // kFixedArray
+    uint16_t bits = 256;  // kUint / kInt
+    uint8_t size = 0;     // kFixedBytes
+    size_t length = 0;    // kFixedArray
     std::vector<Type> elems;
 
     // Dynamic types (bytes, string, T[], and anything containing one) are encoded in the tail.
@@ -113,16 +113,15 @@ struct Value {
     std::variant<U256, Address, bool, Bytes, std::string, List> v;
 
     Value() = default;
-    Value(U256 x) : v(x) {}  // NOLINT(google-explicit-constructor): literal-like
+    Value(U256 x) : v(x) {}     // NOLINT(google-explicit-constructor): literal-like
     Value(Address a) : v(a) {}  // NOLINT
     // Only a real bool: an int or a pointer must not silently become one.
     template <typename B>
-        requires std::same_as<B, bool>
-    Value(B b) : v(b) {}  // NOLINT
-    Value(Bytes b) : v(std::move(b)) {}  // NOLINT
-    Value(std::string s) : v(std::move(s)) {}  // NOLINT
-    Value(const char* s) : v(std::string(s)) {}  // NOLINT
-    Value(List l) : v(std::move(l)) {}  // NOLINT
+    requires std::same_as<B, bool> Value(B b) : v(b) {}  // NOLINT
+    Value(Bytes b) : v(std::move(b)) {}                  // NOLINT
+    Value(std::string s) : v(std::move(s)) {}            // NOLINT
+    Value(const char* s) : v(std::string(s)) {}          // NOLINT
+    Value(List l) : v(std::move(l)) {}                   // NOLINT
     // A signed integer, as its 256-bit two's complement.
     static Value from_int(int64_t x) {
         return Value(x < 0 ? -U256(static_cast<uint64_t>(-(x + 1)) + 1) : U256(uint64_t(x)));
@@ -155,15 +154,15 @@ FixedBytes<4> selector(const Function& f);
 // ---- decoding ----
 
 enum class DecodeError {
-    kTruncated,       // a head, length or payload extends past the data
-    kBadOffset,       // an offset outside the data, or (strict) not the canonical one
-    kTrailingBytes,   // (strict) bytes after the encoding
-    kOutOfRange,      // an integer not fitting its N bits, or a bad intN sign extension
-    kBadBool,         // a bool other than 0 or 1
-    kBadAddress,      // an address whose 12 high bytes are not zero
-    kBadPadding,      // bytesN, bytes or string with non-zero padding
-    kTooLarge,        // a length above kMaxDynamicLength, or work above kDecodeWorkPerWord
-    kBadSelector,     // call or revert data with another selector (or shorter than 4 bytes)
+    kTruncated,      // a head, length or payload extends past the data
+    kBadOffset,      // an offset outside the data, or (strict) not the canonical one
+    kTrailingBytes,  // (strict) bytes after the encoding
+    kOutOfRange,     // an integer not fitting its N bits, or a bad intN sign extension
+    kBadBool,        // a bool other than 0 or 1
+    kBadAddress,     // an address whose 12 high bytes are not zero
+    kBadPadding,     // bytesN, bytes or string with non-zero padding
+    kTooLarge,       // a length above kMaxDynamicLength, or work above kDecodeWorkPerWord
+    kBadSelector,    // call or revert data with another selector (or shorter than 4 bytes)
 };
 std::string_view to_string(DecodeError e) noexcept;
 

@@ -8,17 +8,26 @@ namespace xl::rlp {
 std::string_view to_string(DecodeError e) noexcept {
     // Texts follow go-ethereum's rlp package where it has one (STYLE.md 5).
     switch (e) {
-        case DecodeError::kTruncated: return "rlp: value size exceeds available input length";
-        case DecodeError::kTrailingBytes: return "rlp: input contains more than one value";
-        case DecodeError::kNonCanonicalSize: return "rlp: non-canonical size information";
+        case DecodeError::kTruncated:
+            return "rlp: value size exceeds available input length";
+        case DecodeError::kTrailingBytes:
+            return "rlp: input contains more than one value";
+        case DecodeError::kNonCanonicalSize:
+            return "rlp: non-canonical size information";
         case DecodeError::kSingleByteAsString:
             return "rlp: non-canonical size information (single byte below 0x80 as a string)";
-        case DecodeError::kLeadingZeros: return "rlp: non-canonical integer format";
-        case DecodeError::kOverflow: return "rlp: uint overflow";
-        case DecodeError::kExpectedString: return "rlp: expected String or Byte";
-        case DecodeError::kExpectedList: return "rlp: expected List";
-        case DecodeError::kWrongLength: return "rlp: wrong length for a fixed-size byte array";
-        case DecodeError::kTooDeep: return "rlp: nesting too deep";
+        case DecodeError::kLeadingZeros:
+            return "rlp: non-canonical integer format";
+        case DecodeError::kOverflow:
+            return "rlp: uint overflow";
+        case DecodeError::kExpectedString:
+            return "rlp: expected String or Byte";
+        case DecodeError::kExpectedList:
+            return "rlp: expected List";
+        case DecodeError::kWrongLength:
+            return "rlp: wrong length for a fixed-size byte array";
+        case DecodeError::kTooDeep:
+            return "rlp: nesting too deep";
     }
     return "rlp: unknown error";
 }
@@ -34,22 +43,26 @@ void put_header(Bytes& out, uint8_t offset, size_t len) {
     }
     uint8_t be[sizeof(size_t)];
     size_t n = 0;
-    for (size_t v = len; v != 0; v >>= 8) be[n++] = static_cast<uint8_t>(v);
+    for (size_t v = len; v != 0; v >>= 8)
+        be[n++] = static_cast<uint8_t>(v);
     out.push_back(static_cast<uint8_t>(offset + 55 + n));
-    while (n) out.push_back(be[--n]);
+    while (n)
+        out.push_back(be[--n]);
 }
 
 void put_uint_be(Bytes& out, uint64_t v) {
     uint8_t be[8];
     size_t n = 0;
-    for (; v != 0; v >>= 8) be[n++] = static_cast<uint8_t>(v);
+    for (; v != 0; v >>= 8)
+        be[n++] = static_cast<uint8_t>(v);
     // A single byte below 0x80 is its own encoding; anything else gets a string header.
     if (n == 1 && be[0] < 0x80) {
         out.push_back(be[0]);
         return;
     }
     out.push_back(static_cast<uint8_t>(0x80 + n));
-    while (n) out.push_back(be[--n]);
+    while (n)
+        out.push_back(be[--n]);
 }
 
 // Reads a long-form length of `len_of_len` bytes (1..8) after the first byte.
@@ -58,7 +71,8 @@ Result<size_t, DecodeError> read_long_length(BytesView in, size_t len_of_len) no
     // A length with leading zeros is not minimal.
     if (in[1] == 0) return unexpected(DecodeError::kNonCanonicalSize);
     uint64_t len = 0;
-    for (size_t i = 0; i < len_of_len; ++i) len = (len << 8) | in[1 + i];
+    for (size_t i = 0; i < len_of_len; ++i)
+        len = (len << 8) | in[1 + i];
     // The long form is only for payloads of 56 bytes or more.
     if (len < 56) return unexpected(DecodeError::kNonCanonicalSize);
     if constexpr (sizeof(size_t) < sizeof(uint64_t)) {
@@ -102,22 +116,28 @@ void encode_string(Bytes& out, BytesView s) {
     out.insert(out.end(), s.begin(), s.end());
 }
 
-void encode_uint(Bytes& out, uint64_t v) { put_uint_be(out, v); }
+void encode_uint(Bytes& out, uint64_t v) {
+    put_uint_be(out, v);
+}
 
 void encode_uint(Bytes& out, const U256& v) {
     Bytes be = v.to_be_trimmed();
     encode_string(out, be);
 }
 
-void encode_list_header(Bytes& out, size_t payload_len) { put_header(out, 0xc0, payload_len); }
+void encode_list_header(Bytes& out, size_t payload_len) {
+    put_header(out, 0xc0, payload_len);
+}
 
 Bytes encode_list(std::span<const Bytes> encoded_items) {
     size_t total = 0;
-    for (const Bytes& b : encoded_items) total += b.size();
+    for (const Bytes& b : encoded_items)
+        total += b.size();
     Bytes out;
     out.reserve(total + 9);
     encode_list_header(out, total);
-    for (const Bytes& b : encoded_items) out.insert(out.end(), b.begin(), b.end());
+    for (const Bytes& b : encoded_items)
+        out.insert(out.end(), b.begin(), b.end());
     return out;
 }
 
@@ -218,7 +238,8 @@ Result<uint64_t, DecodeError> Reader::read_u64() noexcept {
     if (!s->empty() && (*s)[0] == 0) return unexpected(DecodeError::kLeadingZeros);
     if (s->size() > 8) return unexpected(DecodeError::kOverflow);
     uint64_t v = 0;
-    for (uint8_t c : *s) v = (v << 8) | c;
+    for (uint8_t c : *s)
+        v = (v << 8) | c;
     return v;
 }
 

@@ -37,9 +37,15 @@ Bytes words(std::initializer_list<std::string_view> ws) {
     return hex_literal(hex);
 }
 
-Value u(uint64_t x) { return Value(U256(x)); }
-Value list(Value::List l) { return Value(std::move(l)); }
-Value bytes(std::string_view s) { return Value(to_bytes(s)); }
+Value u(uint64_t x) {
+    return Value(U256(x));
+}
+Value list(Value::List l) {
+    return Value(std::move(l));
+}
+Value bytes(std::string_view s) {
+    return Value(to_bytes(s));
+}
 
 // Encodes, checks the expected bytes, decodes strictly and checks the values come back.
 void check_roundtrip(std::string_view sig, const std::vector<Value>& values,
@@ -80,19 +86,19 @@ TEST(Abi, SolidityDocsExamples) {
                            "0000000000000000000000000000000000000000000000000000000000000001",
                            "0000000000000000000000000000000000000000000000000000000000000002",
                            "0000000000000000000000000000000000000000000000000000000000000003"}));
-    check_roundtrip("f(uint256,uint32[],bytes10,bytes)",
-                    {u(0x123), list({u(0x456), u(0x789)}), bytes("1234567890"),
-                     bytes("Hello, world!")},
-                    "0x8be65246",
-                    words({"0000000000000000000000000000000000000000000000000000000000000123",
-                           "0000000000000000000000000000000000000000000000000000000000000080",
-                           "3132333435363738393000000000000000000000000000000000000000000000",
-                           "00000000000000000000000000000000000000000000000000000000000000e0",
-                           "0000000000000000000000000000000000000000000000000000000000000002",
-                           "0000000000000000000000000000000000000000000000000000000000000456",
-                           "0000000000000000000000000000000000000000000000000000000000000789",
-                           "000000000000000000000000000000000000000000000000000000000000000d",
-                           "48656c6c6f2c20776f726c642100000000000000000000000000000000000000"}));
+    check_roundtrip(
+        "f(uint256,uint32[],bytes10,bytes)",
+        {u(0x123), list({u(0x456), u(0x789)}), bytes("1234567890"), bytes("Hello, world!")},
+        "0x8be65246",
+        words({"0000000000000000000000000000000000000000000000000000000000000123",
+               "0000000000000000000000000000000000000000000000000000000000000080",
+               "3132333435363738393000000000000000000000000000000000000000000000",
+               "00000000000000000000000000000000000000000000000000000000000000e0",
+               "0000000000000000000000000000000000000000000000000000000000000002",
+               "0000000000000000000000000000000000000000000000000000000000000456",
+               "0000000000000000000000000000000000000000000000000000000000000789",
+               "000000000000000000000000000000000000000000000000000000000000000d",
+               "48656c6c6f2c20776f726c642100000000000000000000000000000000000000"}));
     check_roundtrip("g(uint256[][],string[])",
                     {list({list({u(1), u(2)}), list({u(3)})}),
                      list({Value("one"), Value("two"), Value("three")})},
@@ -154,8 +160,8 @@ TEST(Abi, ParseTypes) {
         EXPECT_EQ(t->is_dynamic(), c.dynamic) << c.in;
         EXPECT_EQ(t->head_size(), c.head) << c.in;
     }
-    const std::string deep_ok = std::string(kMaxTypeDepth, '(') + "bool" +
-                                std::string(kMaxTypeDepth, ')');
+    const std::string deep_ok =
+        std::string(kMaxTypeDepth, '(') + "bool" + std::string(kMaxTypeDepth, ')');
     EXPECT_TRUE(parse_type(deep_ok));
 }
 
@@ -164,12 +170,14 @@ TEST(Abi, EveryTypeError) {
         std::string_view in;
         TypeError want;
     };
-    const std::string deep = std::string(kMaxTypeDepth + 1, '(') + "bool" +
-                             std::string(kMaxTypeDepth + 1, ')');
+    const std::string deep =
+        std::string(kMaxTypeDepth + 1, '(') + "bool" + std::string(kMaxTypeDepth + 1, ')');
     std::string deep_arrays = "bool";
-    for (size_t i = 0; i <= kMaxTypeDepth; ++i) deep_arrays += "[]";
+    for (size_t i = 0; i <= kMaxTypeDepth; ++i)
+        deep_arrays += "[]";
     std::string many = "(";
-    for (size_t i = 0; i <= kMaxComponents; ++i) many += i ? ",bool" : "bool";
+    for (size_t i = 0; i <= kMaxComponents; ++i)
+        many += i ? ",bool" : "bool";
     many += ")";
     const std::string long_string(kMaxTypeString + 1, 'a');
     for (const Case& c : std::initializer_list<Case>{
@@ -233,8 +241,8 @@ TEST(Abi, Integers) {
     EXPECT_EQ(enc1("uint8", u(256)), to_string(EncodeError::kOutOfRange));
     EXPECT_EQ(enc1("uint256", Value(U256::max())), std::string(64, 'f'));
     EXPECT_EQ(enc1("int256", Value(U256::max())), std::string(64, 'f'));  // -1
-    EXPECT_EQ(enc1("int64", Value::from_int(INT64_MIN)), std::string(48, 'f') + "8" +
-                                                             std::string(15, '0'));
+    EXPECT_EQ(enc1("int64", Value::from_int(INT64_MIN)),
+              std::string(48, 'f') + "8" + std::string(15, '0'));
 }
 
 TEST(Abi, EveryEncodeError) {
@@ -277,7 +285,7 @@ TEST(Abi, EveryDecodeError) {
     EXPECT_EQ(err({"uint256"}, {}), DecodeError::kTruncated);
     EXPECT_EQ(err({"uint256"}, Bytes(31, 0)), DecodeError::kTruncated);
     EXPECT_EQ(err({"bytes"}, words({off20, two})), DecodeError::kTruncated);  // no payload
-    EXPECT_EQ(err({"bytes"}, concat(words({off20, two}), Bytes(2, 0))),  // unpadded payload
+    EXPECT_EQ(err({"bytes"}, concat(words({off20, two}), Bytes(2, 0))),       // unpadded payload
               DecodeError::kTruncated);
     EXPECT_EQ(err({"uint256[]"}, words({off20, two, one})), DecodeError::kTruncated);
     EXPECT_EQ(err({"bytes"}, words({off20, ff})), DecodeError::kTruncated);  // hostile length
@@ -304,7 +312,8 @@ TEST(Abi, EveryDecodeError) {
     // kBadBool, kBadAddress, kBadPadding
     EXPECT_EQ(err({"bool"}, words({two})), DecodeError::kBadBool);
     EXPECT_EQ(err({"bool"}, words({"1" + std::string(62, '0') + "1"})), DecodeError::kBadBool);
-    EXPECT_EQ(err({"address"}, words({"0000000000000000000000010000000000000000000000000000000000000000"})),
+    EXPECT_EQ(err({"address"},
+                  words({"0000000000000000000000010000000000000000000000000000000000000000"})),
               DecodeError::kBadAddress);
     EXPECT_EQ(err({"bytes1"}, words({"0001" + std::string(60, '0')})), DecodeError::kBadPadding);
     const Bytes dirty = words({off20, one, "00ff" + std::string(60, '0')});
@@ -324,7 +333,8 @@ TEST(Abi, EveryDecodeError) {
         Bytes d(32 + 32 + 32 * n + 32 + payload, 0);
         d[31] = 0x20;
         U256(n).to_be_bytes(d.data() + 32);
-        for (size_t i = 0; i < n; ++i) U256(32 * n).to_be_bytes(d.data() + 64 + 32 * i);
+        for (size_t i = 0; i < n; ++i)
+            U256(32 * n).to_be_bytes(d.data() + 64 + 32 * i);
         U256(payload).to_be_bytes(d.data() + 64 + 32 * n);
         EXPECT_EQ(err({"bytes[]"}, d, DecodeMode::kLenient), DecodeError::kTooLarge);
         EXPECT_EQ(err({"bytes[]"}, d), DecodeError::kBadOffset);
@@ -380,15 +390,19 @@ TEST(Abi, ChecksumAddresses) {
 TEST(Abi, Json) {
     auto ts = types_of({"uint8", "int16", "address", "bool", "bytes2", "bytes", "string",
                         "(uint256,bool)[]", "int256"});
+    // int256 minimum: -2^255.
+    const std::string min256 =
+        "-57896044618658097711785492504343953926634992332820282019728792003956564819968";
     const std::string in =
         R"(["255", -300, "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", true, "0xabcd", "0x",
-            "héllo", [[1, false], ["0x10", true]], "-57896044618658097711785492504343953926634992332820282019728792003956564819968"])";
+            "héllo", [[1, false], ["0x10", true]], ")" +
+        min256 + "\"]";
     auto v = values_from_json(ts, in);
     ASSERT_TRUE(v) << to_string(v.error());
     EXPECT_EQ(values_to_json(ts, *v),
               R"(["255","-300","0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",true,"0xabcd","0x",)"
-              R"("héllo",[["1",false],["16",true]],)"
-              R"("-57896044618658097711785492504343953926634992332820282019728792003956564819968"])");
+              R"("héllo",[["1",false],["16",true]],")" +
+                  min256 + "\"]");
     auto back = values_from_json(ts, values_to_json(ts, *v));
     ASSERT_TRUE(back);
     EXPECT_TRUE(*back == *v);
@@ -436,8 +450,8 @@ struct Gen {
 
     Type type(int depth) {
         static constexpr std::string_view kLeaves[] = {
-            "uint8", "uint256", "uint40", "int8", "int256", "int24", "address",
-            "bool", "bytes1", "bytes32", "bytes7", "bytes", "string"};
+            "uint8", "uint256", "uint40",  "int8",   "int256", "int24", "address",
+            "bool",  "bytes1",  "bytes32", "bytes7", "bytes",  "string"};
         if (depth <= 0 || pick(3) > 0) return *parse_type(kLeaves[pick(std::size(kLeaves))]);
         Type t;
         switch (pick(3)) {
@@ -453,7 +467,8 @@ struct Gen {
             default: {
                 t.kind = Kind::kTuple;
                 size_t n = 1 + pick(4);
-                for (size_t i = 0; i < n; ++i) t.elems.push_back(type(depth - 1));
+                for (size_t i = 0; i < n; ++i)
+                    t.elems.push_back(type(depth - 1));
             }
         }
         return t;
@@ -461,50 +476,63 @@ struct Gen {
 
     Bytes random_bytes(size_t n) {
         Bytes b(n);
-        for (auto& x : b) x = static_cast<uint8_t>(rng());
+        for (auto& x : b)
+            x = static_cast<uint8_t>(rng());
         return b;
     }
 
     U256 word() {
         U256 x;
-        for (auto& w : x.w) w = rng();
+        for (auto& w : x.w)
+            w = rng();
         // Small values and boundaries matter more than uniform ones.
         switch (pick(4)) {
-            case 0: return U256(pick(300));
-            case 1: return ~U256(pick(300));
-            default: return x;
+            case 0:
+                return U256(pick(300));
+            case 1:
+                return ~U256(pick(300));
+            default:
+                return x;
         }
     }
 
     Value value(const Type& t) {
         switch (t.kind) {
-            case Kind::kUint: return Value(t.bits == 256 ? word() : word() >> (256 - t.bits));
+            case Kind::kUint:
+                return Value(t.bits == 256 ? word() : word() >> (256 - t.bits));
             case Kind::kInt: {
                 U256 x = word() >> (256 - t.bits + 1);  // non-negative, fits N-1 bits
-                return Value(pick(2) ? x : ~x);          // ~x = -x-1, fits as well
+                return Value(pick(2) ? x : ~x);         // ~x = -x-1, fits as well
             }
-            case Kind::kAddress: return Value(Address::from(random_bytes(20)));
-            case Kind::kBool: return Value(pick(2) == 1);
-            case Kind::kFixedBytes: return Value(random_bytes(t.size));
-            case Kind::kBytes: return Value(random_bytes(pick(3) ? pick(70) : 0));
+            case Kind::kAddress:
+                return Value(Address::from(random_bytes(20)));
+            case Kind::kBool:
+                return Value(pick(2) == 1);
+            case Kind::kFixedBytes:
+                return Value(random_bytes(t.size));
+            case Kind::kBytes:
+                return Value(random_bytes(pick(3) ? pick(70) : 0));
             case Kind::kString: {
                 // Valid UTF-8 (JSON carries text): ASCII and some multi-byte characters.
-                static constexpr std::string_view kChars[] = {"a", "Z", "0", " ", "\"", "\\",
+                static constexpr std::string_view kChars[] = {"a",  "Z",    "0", " ",  "\"", "\\",
                                                               "\n", "\x01", "é", "信", "链", "😀"};
                 std::string str;
-                for (size_t i = pick(30); i > 0; --i) str += kChars[pick(std::size(kChars))];
+                for (size_t i = pick(30); i > 0; --i)
+                    str += kChars[pick(std::size(kChars))];
                 return Value(std::move(str));
             }
             case Kind::kFixedArray:
             case Kind::kArray: {
                 size_t n = t.kind == Kind::kFixedArray ? t.length : pick(4);
                 Value::List l;
-                for (size_t i = 0; i < n; ++i) l.push_back(value(t.elems[0]));
+                for (size_t i = 0; i < n; ++i)
+                    l.push_back(value(t.elems[0]));
                 return Value(std::move(l));
             }
             case Kind::kTuple: {
                 Value::List l;
-                for (const Type& e : t.elems) l.push_back(value(e));
+                for (const Type& e : t.elems)
+                    l.push_back(value(e));
                 return Value(std::move(l));
             }
         }
@@ -530,7 +558,8 @@ TEST(Abi, RandomRoundTrips) {
             values.push_back(g.value(types.back()));
         }
         std::string sig;
-        for (const Type& t : types) sig += (sig.empty() ? "" : ",") + t.canonical();
+        for (const Type& t : types)
+            sig += (sig.empty() ? "" : ",") + t.canonical();
         SCOPED_TRACE("(" + sig + ")");
         auto enc = encode(types, values);
         ASSERT_TRUE(enc) << to_string(enc.error());

@@ -29,7 +29,9 @@ DecodeError item_error(std::string_view hex) {
     EXPECT_FALSE(r) << hex;
     return r ? DecodeError::kTooDeep : r.error();  // any value: the EXPECT above failed
 }
-rlp::Item list_item(std::vector<rlp::Item> l) { return rlp::Item{true, {}, std::move(l)}; }
+rlp::Item list_item(std::vector<rlp::Item> l) {
+    return rlp::Item{true, {}, std::move(l)};
+}
 
 }  // namespace
 
@@ -100,7 +102,8 @@ TEST(Rlp, U256) {
     EXPECT_TRUE(*v == m);
     EXPECT_TRUE(r.finish());
     // 33 bytes: wider than 256 bits.
-    Bytes wide = hex_literal("a1010000000000000000000000000000000000000000000000000000000000000000");
+    Bytes wide =
+        hex_literal("a1010000000000000000000000000000000000000000000000000000000000000000");
     EXPECT_EQ(rlp::Reader(wide).read_u256().error(), DecodeError::kOverflow);
     EXPECT_EQ(rlp::Reader(hex_literal("820001")).read_u256().error(), DecodeError::kLeadingZeros);
     EXPECT_EQ(rlp::Reader(hex_literal("00")).read_u256().error(), DecodeError::kLeadingZeros);
@@ -187,7 +190,8 @@ TEST(Rlp, EveryDecodeError) {
 TEST(Rlp, DepthLimit) {
     auto nested = [](size_t depth) {
         rlp::Item it = list_item({});
-        for (size_t i = 1; i < depth; ++i) it = list_item({std::move(it)});
+        for (size_t i = 1; i < depth; ++i)
+            it = list_item({std::move(it)});
         return rlp::encode_item(it);
     };
     Bytes ok = nested(rlp::kMaxDepth);
@@ -231,14 +235,16 @@ rlp::Item random_item(std::mt19937_64& rng, int depth) {
         size_t n = std::uniform_int_distribution<size_t>(0, 6)(rng);
         if (pick(rng) == 0) n += 30;  // payloads above 55 bytes: the long list form
         rlp::Item it = list_item({});
-        for (size_t i = 0; i < n; ++i) it.list.push_back(random_item(rng, depth - 1));
+        for (size_t i = 0; i < n; ++i)
+            it.list.push_back(random_item(rng, depth - 1));
         return it;
     }
     static constexpr size_t kLens[] = {0, 1, 1, 1, 2, 20, 32, 55, 56, 57, 255, 256, 1100};
     size_t len = kLens[std::uniform_int_distribution<size_t>(0, std::size(kLens) - 1)(rng)];
     rlp::Item it;
     it.str.resize(len);
-    for (auto& b : it.str) b = static_cast<uint8_t>(rng());
+    for (auto& b : it.str)
+        b = static_cast<uint8_t>(rng());
     if (len == 1 && pick(rng) < 5) it.str[0] &= 0x7f;
     return it;
 }

@@ -47,13 +47,16 @@ Bytes decimal_to_be(std::string_view dec) {
 
 Bytes u64_to_be(uint64_t v) {
     Bytes be;
-    for (; v; v >>= 8) be.insert(be.begin(), static_cast<uint8_t>(v));
+    for (; v; v >>= 8)
+        be.insert(be.begin(), static_cast<uint8_t>(v));
     return be;
 }
 
 // Each character of a test string is one byte (the strings are ASCII; JSON \u0000 escapes
 // arrive as single bytes below 0x80 in UTF-8).
-Bytes string_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes string_bytes(const std::string& s) {
+    return Bytes(s.begin(), s.end());
+}
 
 // The expected generic tree: integers become their canonical (minimal big-endian) string,
 // since a generic decoder cannot know that a string was an integer.
@@ -61,7 +64,8 @@ rlp::Item expected_item(const json& in) {
     rlp::Item it;
     if (in.is_array()) {
         it.is_list = true;
-        for (const auto& e : in) it.list.push_back(expected_item(e));
+        for (const auto& e : in)
+            it.list.push_back(expected_item(e));
     } else if (in.is_number_unsigned() || in.is_number_integer()) {
         it.str = u64_to_be(in.get<uint64_t>());
     } else if (in.is_string()) {

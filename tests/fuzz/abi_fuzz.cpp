@@ -14,14 +14,10 @@
 namespace {
 
 constexpr std::string_view kTypeLists[][3] = {
-    {"uint256", "bool", "address"},
-    {"bytes", "string", ""},
-    {"uint8[]", "int16", "bytes3"},
-    {"(address,bytes)[]", "", ""},
-    {"uint256[][]", "string[]", ""},
-    {"(bool,(uint8,bytes)[2])[]", "int64", ""},
-    {"int8[3]", "bytes32", "string"},
-    {"(string,uint256[])[2]", "bytes[]", ""},
+    {"uint256", "bool", "address"},   {"bytes", "string", ""},
+    {"uint8[]", "int16", "bytes3"},   {"(address,bytes)[]", "", ""},
+    {"uint256[][]", "string[]", ""},  {"(bool,(uint8,bytes)[2])[]", "int64", ""},
+    {"int8[3]", "bytes32", "string"}, {"(string,uint256[])[2]", "bytes[]", ""},
 };
 
 std::vector<xl::abi::Type> types_for(uint8_t selector) {
