@@ -17,7 +17,8 @@ using namespace xl::crypto;
 
 Bytes input(size_t n) {
     Bytes b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(i * 31 + 7);
+    for (size_t i = 0; i < n; ++i)
+        b[i] = static_cast<uint8_t>(i * 31 + 7);
     return b;
 }
 

@@ -34,7 +34,8 @@ struct FetchedCiphers {
     }
     ~FetchedCiphers() {
         for (auto& row : c)
-            for (EVP_CIPHER* x : row) EVP_CIPHER_free(x);
+            for (EVP_CIPHER* x : row)
+                EVP_CIPHER_free(x);
     }
 };
 
@@ -46,16 +47,14 @@ const EVP_CIPHER* cipher(CipherAlgo algo, CipherIndex i) noexcept {
 }
 
 // One EVP pass without padding; in and out may not overlap.
-bool evp_crypt(const EVP_CIPHER* c, BytesView key, const uint8_t* iv, BytesView in,
-               uint8_t* out, bool encrypt) noexcept {
+bool evp_crypt(const EVP_CIPHER* c, BytesView key, const uint8_t* iv, BytesView in, uint8_t* out,
+               bool encrypt) noexcept {
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     int len1 = 0, len2 = 0;
-    return ctx &&
-           EVP_CipherInit_ex2(ctx.get(), c, key.data(), iv, encrypt ? 1 : 0, nullptr) == 1 &&
+    return ctx && EVP_CipherInit_ex2(ctx.get(), c, key.data(), iv, encrypt ? 1 : 0, nullptr) == 1 &&
            EVP_CIPHER_CTX_set_padding(ctx.get(), 0) == 1 &&
            (in.empty() ||
-            EVP_CipherUpdate(ctx.get(), out, &len1, in.data(), static_cast<int>(in.size())) ==
-                1) &&
+            EVP_CipherUpdate(ctx.get(), out, &len1, in.data(), static_cast<int>(in.size())) == 1) &&
            EVP_CipherFinal_ex(ctx.get(), out + len1, &len2) == 1 &&
            size_t(len1) + size_t(len2) == in.size();
 }
@@ -63,18 +62,19 @@ bool evp_crypt(const EVP_CIPHER* c, BytesView key, const uint8_t* iv, BytesView 
 // ---- GHASH (SP 800-38D §6.4) ----
 
 // The reduction constants of Shoup's method for the 4 bits shifted out per step.
-constexpr uint64_t kLast4[16] = {0x0000, 0x1c20, 0x3840, 0x2460, 0x7080, 0x6ca0,
-                                 0x48c0, 0x54e0, 0xe100, 0xfd20, 0xd940, 0xc560,
-                                 0x9180, 0x8da0, 0xa9c0, 0xb5e0};
+constexpr uint64_t kLast4[16] = {0x0000, 0x1c20, 0x3840, 0x2460, 0x7080, 0x6ca0, 0x48c0, 0x54e0,
+                                 0xe100, 0xfd20, 0xd940, 0xc560, 0x9180, 0x8da0, 0xa9c0, 0xb5e0};
 
 uint64_t load_be64(const uint8_t* p) noexcept {
     uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | p[i];
     return v;
 }
 
 void store_be64(uint8_t* p, uint64_t v) noexcept {
-    for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+    for (int i = 7; i >= 0; --i, v >>= 8)
+        p[i] = static_cast<uint8_t>(v);
 }
 
 class Ghash {
@@ -102,7 +102,8 @@ public:
     // Absorbs data zero-padded to a multiple of 16 bytes.
     void update_padded(BytesView data) noexcept {
         size_t off = 0;
-        for (; off + 16 <= data.size(); off += 16) absorb(data.data() + off);
+        for (; off + 16 <= data.size(); off += 16)
+            absorb(data.data() + off);
         if (off < data.size()) {
             uint8_t block[16] = {};
             std::memcpy(block, data.data() + off, data.size() - off);
@@ -110,7 +111,8 @@ public:
         }
     }
     void absorb(const uint8_t block[16]) noexcept {
-        for (int i = 0; i < 16; ++i) y_[i] ^= block[i];
+        for (int i = 0; i < 16; ++i)
+            y_[i] ^= block[i];
         mult();
     }
     const uint8_t* digest() const noexcept { return y_; }
@@ -174,12 +176,13 @@ bool gcm_core(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad, By
     store_be64(lens, uint64_t(aad.size()) * 8);
     store_be64(lens + 8, uint64_t(ct.size()) * 8);
     g.absorb(lens);
-    for (int i = 0; i < 16; ++i) tag[i] = enc[16 + i] ^ g.digest()[i];
+    for (int i = 0; i < 16; ++i)
+        tag[i] = enc[16 + i] ^ g.digest()[i];
     return true;
 }
 
-Result<Bytes, CryptoError> gcm_openssl(BytesView key, BytesView nonce, BytesView aad,
-                                       BytesView in, bool encrypt) {
+Result<Bytes, CryptoError> gcm_openssl(BytesView key, BytesView nonce, BytesView aad, BytesView in,
+                                       bool encrypt) {
     ErrorQueueGuard eq;
     BytesView body = encrypt ? in : in.first(in.size() - kGcmTagBytes);
     Bytes out(body.size() + (encrypt ? kGcmTagBytes : 0));
@@ -196,8 +199,7 @@ Result<Bytes, CryptoError> gcm_openssl(BytesView key, BytesView nonce, BytesView
     }
     if (!encrypt) {
         Bytes tag(in.end() - kGcmTagBytes, in.end());
-        if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kGcmTagBytes, tag.data()) !=
-                1 ||
+        if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kGcmTagBytes, tag.data()) != 1 ||
             EVP_CipherFinal_ex(ctx.get(), out.data() + body.size(), &fin) != 1) {
             return unexpected(CryptoError::kCipherFailed);
         }
@@ -216,7 +218,8 @@ void ccm_counter(BytesView nonce, uint64_t i, uint8_t out[16]) noexcept {
     size_t q = 15 - nonce.size();
     out[0] = static_cast<uint8_t>(q - 1);
     std::memcpy(out + 1, nonce.data(), nonce.size());
-    for (size_t k = 0; k < q; ++k) out[15 - k] = static_cast<uint8_t>(k < 8 ? i >> (8 * k) : 0);
+    for (size_t k = 0; k < q; ++k)
+        out[15 - k] = static_cast<uint8_t>(k < 8 ? i >> (8 * k) : 0);
 }
 
 // The CBC-MAC T (full 16 bytes) over B0 || encoded AAD || payload (SP 800-38C A.2, §6.1).
@@ -236,7 +239,8 @@ bool ccm_mac(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad, Byt
             b.push_back(static_cast<uint8_t>(aad.size()));
         } else {
             b.insert(b.end(), {0xff, 0xfe});
-            for (int k = 3; k >= 0; --k) b.push_back(static_cast<uint8_t>(aad.size() >> (8 * k)));
+            for (int k = 3; k >= 0; --k)
+                b.push_back(static_cast<uint8_t>(aad.size() >> (8 * k)));
         }
         b.insert(b.end(), aad.begin(), aad.end());
         b.resize((b.size() + 15) / 16 * 16, 0);
@@ -253,8 +257,8 @@ bool ccm_mac(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad, Byt
 
 bool ccm_params_ok(BytesView key, BytesView nonce, BytesView aad, size_t len,
                    size_t tag_bytes) noexcept {
-    if (key.size() != kCipherKeyBytes || nonce.size() < 7 || nonce.size() > 13 ||
-        tag_bytes < 4 || tag_bytes > 16 || tag_bytes % 2 != 0 || aad.size() > kMaxCipherInputBytes ||
+    if (key.size() != kCipherKeyBytes || nonce.size() < 7 || nonce.size() > 13 || tag_bytes < 4 ||
+        tag_bytes > 16 || tag_bytes % 2 != 0 || aad.size() > kMaxCipherInputBytes ||
         len > kMaxCipherInputBytes) {
         return false;
     }
@@ -317,8 +321,8 @@ Result<Bytes, CryptoError> gcm_open_composed(CipherAlgo algo, BytesView key, Byt
     return out;
 }
 
-Result<Bytes, CryptoError> gcm_seal(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView plaintext) {
+Result<Bytes, CryptoError> gcm_seal(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView plaintext) {
     if (algo == CipherAlgo::kSm4) return gcm_seal_composed(algo, key, nonce, aad, plaintext);
     if (!lengths_ok(key, nonce, kGcmNonceBytes, aad, plaintext)) {
         return unexpected(CryptoError::kCipherFailed);
@@ -326,8 +330,8 @@ Result<Bytes, CryptoError> gcm_seal(CipherAlgo algo, BytesView key, BytesView no
     return gcm_openssl(key, nonce, aad, plaintext, true);
 }
 
-Result<Bytes, CryptoError> gcm_open(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView sealed) {
+Result<Bytes, CryptoError> gcm_open(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView sealed) {
     if (algo == CipherAlgo::kSm4) return gcm_open_composed(algo, key, nonce, aad, sealed);
     if (sealed.size() < kGcmTagBytes || !lengths_ok(key, nonce, kGcmNonceBytes, aad, sealed)) {
         return unexpected(CryptoError::kCipherFailed);
@@ -335,8 +339,8 @@ Result<Bytes, CryptoError> gcm_open(CipherAlgo algo, BytesView key, BytesView no
     return gcm_openssl(key, nonce, aad, sealed, false);
 }
 
-Result<Bytes, CryptoError> ccm_seal(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView plaintext, size_t tag_bytes) {
+Result<Bytes, CryptoError> ccm_seal(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView plaintext, size_t tag_bytes) {
     if (!ccm_params_ok(key, nonce, aad, plaintext.size(), tag_bytes)) {
         return unexpected(CryptoError::kCipherFailed);
     }
@@ -350,12 +354,13 @@ Result<Bytes, CryptoError> ccm_seal(CipherAlgo algo, BytesView key, BytesView no
         !evp_crypt(cipher(algo, kCtrIdx), key, ctr1, plaintext, out.data(), true)) {
         return unexpected(CryptoError::kInternal);
     }
-    for (size_t i = 0; i < tag_bytes; ++i) out[plaintext.size() + i] = mac[i] ^ s0[i];
+    for (size_t i = 0; i < tag_bytes; ++i)
+        out[plaintext.size() + i] = mac[i] ^ s0[i];
     return out;
 }
 
-Result<Bytes, CryptoError> ccm_open(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView sealed, size_t tag_bytes) {
+Result<Bytes, CryptoError> ccm_open(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView sealed, size_t tag_bytes) {
     if (sealed.size() < tag_bytes ||
         !ccm_params_ok(key, nonce, aad, sealed.size() - tag_bytes, tag_bytes)) {
         return unexpected(CryptoError::kCipherFailed);
@@ -372,7 +377,8 @@ Result<Bytes, CryptoError> ccm_open(CipherAlgo algo, BytesView key, BytesView no
         return unexpected(CryptoError::kInternal);
     }
     uint8_t tag[16];
-    for (size_t i = 0; i < tag_bytes; ++i) tag[i] = mac[i] ^ s0[i];
+    for (size_t i = 0; i < tag_bytes; ++i)
+        tag[i] = mac[i] ^ s0[i];
     if (CRYPTO_memcmp(tag, ct.data() + ct.size(), tag_bytes) != 0) {
         OPENSSL_cleanse(out.data(), out.size());
         return unexpected(CryptoError::kCipherFailed);

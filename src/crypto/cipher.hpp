@@ -36,10 +36,10 @@ inline Result<Bytes, CryptoError> ctr_crypt(CipherAlgo algo, BytesView key, Byte
 
 // GCM with a 12-byte nonce and a 16-byte tag: output ciphertext || tag. open returns
 // kCipherFailed if the tag does not match (and no plaintext).
-Result<Bytes, CryptoError> gcm_seal(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView plaintext);
-Result<Bytes, CryptoError> gcm_open(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView sealed);
+Result<Bytes, CryptoError> gcm_seal(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView plaintext);
+Result<Bytes, CryptoError> gcm_open(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView sealed);
 // The GCM composed here from the block cipher's CTR mode and our GHASH: what gcm_seal uses for
 // SM4. Exposed so that tests can check the construction against OpenSSL's AES-GCM.
 Result<Bytes, CryptoError> gcm_seal_composed(CipherAlgo algo, BytesView key, BytesView nonce,
@@ -48,9 +48,9 @@ Result<Bytes, CryptoError> gcm_open_composed(CipherAlgo algo, BytesView key, Byt
                                              BytesView aad, BytesView sealed);
 
 // CCM (SP 800-38C): nonce of 7..13 bytes, tag of 4..16 even bytes; output ciphertext || tag.
-Result<Bytes, CryptoError> ccm_seal(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView plaintext, size_t tag_bytes);
-Result<Bytes, CryptoError> ccm_open(CipherAlgo algo, BytesView key, BytesView nonce,
-                                    BytesView aad, BytesView sealed, size_t tag_bytes);
+Result<Bytes, CryptoError> ccm_seal(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView plaintext, size_t tag_bytes);
+Result<Bytes, CryptoError> ccm_open(CipherAlgo algo, BytesView key, BytesView nonce, BytesView aad,
+                                    BytesView sealed, size_t tag_bytes);
 
 }  // namespace xl::crypto

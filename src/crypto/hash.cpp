@@ -21,10 +21,12 @@ constexpr const char* kMdNames[kMdCount] = {"SHA2-256", "RIPEMD-160", "SM3", "SH
 struct FetchedMds {
     EVP_MD* md[kMdCount] = {};
     FetchedMds() noexcept {
-        for (size_t i = 0; i < kMdCount; ++i) md[i] = EVP_MD_fetch(nullptr, kMdNames[i], nullptr);
+        for (size_t i = 0; i < kMdCount; ++i)
+            md[i] = EVP_MD_fetch(nullptr, kMdNames[i], nullptr);
     }
     ~FetchedMds() {
-        for (EVP_MD* m : md) EVP_MD_free(m);
+        for (EVP_MD* m : md)
+            EVP_MD_free(m);
     }
 };
 
@@ -36,7 +38,8 @@ const EVP_MD* fetched(MdIndex i) noexcept {
 struct ThreadContexts {
     EVP_MD_CTX* ctx[kMdCount] = {};
     ~ThreadContexts() {
-        for (EVP_MD_CTX* c : ctx) EVP_MD_CTX_free(c);
+        for (EVP_MD_CTX* c : ctx)
+            EVP_MD_CTX_free(c);
     }
 };
 

@@ -20,21 +20,21 @@ namespace {
 
 // FIPS 202 §3.2.5, iota round constants RC[i_r].
 constexpr uint64_t kRoundConstants[24] = {
-    0x0000000000000001, 0x0000000000008082, 0x800000000000808a,
-    0x8000000080008000, 0x000000000000808b, 0x0000000080000001,
-    0x8000000080008081, 0x8000000000008009, 0x000000000000008a,
-    0x0000000000000088, 0x0000000080008009, 0x000000008000000a,
-    0x000000008000808b, 0x800000000000008b, 0x8000000000008089,
-    0x8000000000008003, 0x8000000000008002, 0x8000000000000080,
-    0x000000000000800a, 0x800000008000000a, 0x8000000080008081,
-    0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808a, 0x8000000080008000,
+    0x000000000000808b, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
+    0x000000000000008a, 0x0000000000000088, 0x0000000080008009, 0x000000008000000a,
+    0x000000008000808b, 0x800000000000008b, 0x8000000000008089, 0x8000000000008003,
+    0x8000000000008002, 0x8000000000000080, 0x000000000000800a, 0x800000008000000a,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
 };
 
 // FIPS 202 §5.2: Keccak-256 has capacity 512 bits, so the rate is 1088 bits = 136 bytes.
 constexpr size_t kRate = 136;
 constexpr size_t kRateLanes = kRate / 8;
 
-inline uint64_t rotl(uint64_t x, int n) noexcept { return std::rotl(x, n); }
+inline uint64_t rotl(uint64_t x, int n) noexcept {
+    return std::rotl(x, n);
+}
 
 // Lanes are little-endian (FIPS 202 §B.1).
 inline uint64_t load_le(const uint8_t* p) noexcept {
@@ -50,7 +50,8 @@ inline void store_le(uint8_t* p, uint64_t v) noexcept {
 }
 
 inline void absorb_block(uint64_t st[25], const uint8_t* block) noexcept {
-    for (size_t i = 0; i < kRateLanes; ++i) st[i] ^= load_le(block + 8 * i);
+    for (size_t i = 0; i < kRateLanes; ++i)
+        st[i] ^= load_le(block + 8 * i);
     keccak_f1600(st);
 }
 
@@ -191,18 +192,39 @@ void keccak_f1600(uint64_t st[25]) noexcept {
         aso = b3 ^ (~b4 & b0);
         asu = b4 ^ (~b0 & b1);
     }
-    st[0] = aba; st[1] = abe; st[2] = abi; st[3] = abo; st[4] = abu;
-    st[5] = aga; st[6] = age; st[7] = agi; st[8] = ago; st[9] = agu;
-    st[10] = aka; st[11] = ake; st[12] = aki; st[13] = ako; st[14] = aku;
-    st[15] = ama; st[16] = ame; st[17] = ami; st[18] = amo; st[19] = amu;
-    st[20] = asa; st[21] = ase; st[22] = asi; st[23] = aso; st[24] = asu;
+    st[0] = aba;
+    st[1] = abe;
+    st[2] = abi;
+    st[3] = abo;
+    st[4] = abu;
+    st[5] = aga;
+    st[6] = age;
+    st[7] = agi;
+    st[8] = ago;
+    st[9] = agu;
+    st[10] = aka;
+    st[11] = ake;
+    st[12] = aki;
+    st[13] = ako;
+    st[14] = aku;
+    st[15] = ama;
+    st[16] = ame;
+    st[17] = ami;
+    st[18] = amo;
+    st[19] = amu;
+    st[20] = asa;
+    st[21] = ase;
+    st[22] = asi;
+    st[23] = aso;
+    st[24] = asu;
 }
 
 Hash256 keccak256(BytesView data) noexcept {
     uint64_t st[25] = {};
     const uint8_t* p = data.data();
     size_t n = data.size();
-    for (; n >= kRate; p += kRate, n -= kRate) absorb_block(st, p);
+    for (; n >= kRate; p += kRate, n -= kRate)
+        absorb_block(st, p);
     // Final block: pad10*1 with Keccak's domain byte 0x01 (the two pad bits may share a byte).
     uint8_t last[kRate] = {};
     if (n != 0) std::memcpy(last, p, n);
@@ -210,7 +232,8 @@ Hash256 keccak256(BytesView data) noexcept {
     last[kRate - 1] ^= 0x80;
     absorb_block(st, last);
     Hash256 out;
-    for (size_t i = 0; i < 4; ++i) store_le(out.data() + 8 * i, st[i]);
+    for (size_t i = 0; i < 4; ++i)
+        store_le(out.data() + 8 * i, st[i]);
     return out;
 }
 
@@ -227,7 +250,8 @@ void Keccak256Hasher::update(BytesView data) noexcept {
         absorb_block(st_, buf_);
         buffered_ = 0;
     }
-    for (; n >= kRate; p += kRate, n -= kRate) absorb_block(st_, p);
+    for (; n >= kRate; p += kRate, n -= kRate)
+        absorb_block(st_, p);
     if (n != 0) std::memcpy(buf_, p, n);
     buffered_ = n;
 }
@@ -238,7 +262,8 @@ Hash256 Keccak256Hasher::finish() noexcept {
     buf_[kRate - 1] ^= 0x80;
     absorb_block(st_, buf_);
     Hash256 out;
-    for (size_t i = 0; i < 4; ++i) store_le(out.data() + 8 * i, st_[i]);
+    for (size_t i = 0; i < 4; ++i)
+        store_le(out.data() + 8 * i, st_[i]);
     *this = Keccak256Hasher{};
     return out;
 }

@@ -51,9 +51,9 @@ bool parse_public_key(const PublicKey& pk, secp256k1_pubkey& out) noexcept {
 PublicKey serialize_public_key(const secp256k1_pubkey& key) noexcept {
     uint8_t buf[65];
     size_t len = sizeof(buf);
-    XL_ASSERT(secp256k1_ec_pubkey_serialize(context(), buf, &len, &key,
-                                            SECP256K1_EC_UNCOMPRESSED) == 1 &&
-              len == 65);
+    XL_ASSERT(
+        secp256k1_ec_pubkey_serialize(context(), buf, &len, &key, SECP256K1_EC_UNCOMPRESSED) == 1 &&
+        len == 65);
     PublicKey pk;
     std::memcpy(pk.data(), buf + 1, 64);
     return pk;

@@ -21,7 +21,9 @@ namespace {
 constexpr size_t kMaxMessageBytes = size_t(1) << 30;  // far above any ledger object
 constexpr size_t kMaxCipherBytes = size_t(16) << 20;  // SM2 encryption is for keys, not bulk
 
-Hash256 h(std::string_view hex) { return Hash256::from(hex_literal(hex)); }
+Hash256 h(std::string_view hex) {
+    return Hash256::from(hex_literal(hex));
+}
 
 // One curve's EC_GROUP and order. The sm2p256v1 instance is built once and then only read.
 struct CurveCtx {
@@ -146,10 +148,10 @@ MdCtxPtr make_md_ctx(EVP_PKEY* pkey, BytesView id, bool for_signing) {
     MdCtxPtr mctx(EVP_MD_CTX_new());
     if (!mctx) return nullptr;
     EVP_PKEY_CTX* pctx = nullptr;  // owned by mctx
-    int ok = for_signing
-                 ? EVP_DigestSignInit_ex(mctx.get(), &pctx, "SM3", nullptr, nullptr, pkey, nullptr)
-                 : EVP_DigestVerifyInit_ex(mctx.get(), &pctx, "SM3", nullptr, nullptr, pkey,
-                                           nullptr);
+    int ok =
+        for_signing
+            ? EVP_DigestSignInit_ex(mctx.get(), &pctx, "SM3", nullptr, nullptr, pkey, nullptr)
+            : EVP_DigestVerifyInit_ex(mctx.get(), &pctx, "SM3", nullptr, nullptr, pkey, nullptr);
     // Z is computed at the first update, so setting the ID after init is in time.
     static const uint8_t kEmpty = 0;
     if (ok != 1 || pctx == nullptr ||
@@ -166,7 +168,8 @@ Bytes kdf(BytesView z, size_t klen) {
     Bytes buf(z.begin(), z.end());
     buf.resize(z.size() + 4);
     for (uint32_t ct = 1; out.size() < klen; ++ct) {
-        for (int i = 0; i < 4; ++i) buf[z.size() + i] = static_cast<uint8_t>(ct >> (24 - 8 * i));
+        for (int i = 0; i < 4; ++i)
+            buf[z.size() + i] = static_cast<uint8_t>(ct >> (24 - 8 * i));
         Hash256 ha = sm3(buf);
         out.insert(out.end(), ha.begin(), ha.end());
     }
@@ -232,7 +235,8 @@ Result<Hash256, CryptoError> sm2_compute_z(const PublicKey& pk, BytesView id, co
     buf.push_back(static_cast<uint8_t>(entl >> 8));
     buf.push_back(static_cast<uint8_t>(entl));
     buf.insert(buf.end(), id.begin(), id.end());
-    for (const Hash256* f : {&c.a, &c.b, &c.gx, &c.gy}) buf.insert(buf.end(), f->begin(), f->end());
+    for (const Hash256* f : {&c.a, &c.b, &c.gx, &c.gy})
+        buf.insert(buf.end(), f->begin(), f->end());
     buf.insert(buf.end(), pk.begin(), pk.end());
     return sm3(buf);
 }
@@ -373,15 +377,16 @@ Result<void, CryptoError> sm2_verify_on_curve(const PublicKey& pk, BytesView id,
     }
     if (!point_xy(*cr.ctx, q.get(), xy, bn.get())) return unexpected(CryptoError::kVerifyFailed);
     // B7: R = (e + x1) mod n must equal r.
-    if (!BN_bin2bn(xy, 32, x1.get()) || BN_mod_add(rr.get(), be.get(), x1.get(), n, bn.get()) != 1) {
+    if (!BN_bin2bn(xy, 32, x1.get()) ||
+        BN_mod_add(rr.get(), be.get(), x1.get(), n, bn.get()) != 1) {
         return unexpected(CryptoError::kInternal);
     }
     if (BN_cmp(rr.get(), r.get()) != 0) return unexpected(CryptoError::kVerifyFailed);
     return {};
 }
 
-Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg,
-                                              const Hash256& k, const Sm2Curve& c) {
+Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg, const Hash256& k,
+                                              const Sm2Curve& c) {
     if (msg.empty() || msg.size() > kMaxCipherBytes || !scalar_in_range(k, c, false)) {
         return unexpected(CryptoError::kCipherFailed);
     }
@@ -406,7 +411,8 @@ Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg
     // A5: t = KDF(x2 || y2, klen), not all zero; A6: C2 = M xor t; A7: C3 = SM3(x2 || M || y2).
     Bytes t = kdf({x2y2, 64}, msg.size());
     bool all_zero = true;
-    for (uint8_t b : t) all_zero &= b == 0;
+    for (uint8_t b : t)
+        all_zero &= b == 0;
     if (all_zero) return unexpected(CryptoError::kCipherFailed);
     Bytes c3_in(x2y2, x2y2 + 32);
     c3_in.insert(c3_in.end(), msg.begin(), msg.end());
@@ -417,7 +423,8 @@ Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg
     out.push_back(0x04);
     out.insert(out.end(), c1xy, c1xy + 64);
     out.insert(out.end(), c3.begin(), c3.end());
-    for (size_t i = 0; i < msg.size(); ++i) out.push_back(msg[i] ^ t[i]);
+    for (size_t i = 0; i < msg.size(); ++i)
+        out.push_back(msg[i] ^ t[i]);
     return out;
 }
 
@@ -447,7 +454,8 @@ Result<Bytes, CryptoError> sm2_decrypt_c1c3c2(const SecretKey& sk, BytesView ct,
     BytesView c3 = ct.subspan(65, 32), c2 = ct.subspan(kOverhead);
     Bytes t = kdf({x2y2, 64}, c2.size());  // B4
     Bytes msg(c2.size());
-    for (size_t i = 0; i < c2.size(); ++i) msg[i] = c2[i] ^ t[i];  // B5
+    for (size_t i = 0; i < c2.size(); ++i)
+        msg[i] = c2[i] ^ t[i];  // B5
     Bytes u_in(x2y2, x2y2 + 32);
     u_in.insert(u_in.end(), msg.begin(), msg.end());
     u_in.insert(u_in.end(), x2y2 + 32, x2y2 + 64);

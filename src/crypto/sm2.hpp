@@ -32,8 +32,7 @@ const Sm2Curve& sm2p256v1() noexcept;
 // On the curve (GB/T 32918.1 §6.2.1).
 [[nodiscard]] bool sm2_public_key_valid(const PublicKey& pk, const Sm2Curve& c = sm2p256v1());
 // P = d * G.
-Result<PublicKey, CryptoError> sm2_public_key(const SecretKey& sk,
-                                              const Sm2Curve& c = sm2p256v1());
+Result<PublicKey, CryptoError> sm2_public_key(const SecretKey& sk, const Sm2Curve& c = sm2p256v1());
 // The key pair belongs together (sk valid and pk = sk * G).
 Result<void, CryptoError> sm2_check_keypair(const SecretKey& sk, const PublicKey& pk);
 
@@ -60,8 +59,8 @@ Result<void, CryptoError> sm2_verify_on_curve(const PublicKey& pk, BytesView id,
 // SM2 public-key encryption (GB/T 32918.4-2016 §6), used by the conformance runner.
 // Ciphertext layout C1 || C3 || C2 with C1 = 04 || x1 || y1 (uncompressed), C3 = 32 bytes.
 // TEST ONLY with caller-chosen k, same warning as sm2_sign_with_k.
-Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg,
-                                              const Hash256& k, const Sm2Curve& c);
+Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg, const Hash256& k,
+                                              const Sm2Curve& c);
 // Decrypts C1 || C3 || C2 (GB/T 32918.4 §7) on any curve.
 Result<Bytes, CryptoError> sm2_decrypt_c1c3c2(const SecretKey& sk, BytesView ciphertext,
                                               const Sm2Curve& c);

@@ -15,14 +15,22 @@ namespace xl::crypto {
 
 std::string_view to_string(CryptoError e) noexcept {
     switch (e) {
-        case CryptoError::kInvalidSecretKey: return "invalid secret key";
-        case CryptoError::kInvalidPublicKey: return "invalid public key";
-        case CryptoError::kInvalidSignature: return "invalid signature";
-        case CryptoError::kVerifyFailed: return "signature verification failed";
-        case CryptoError::kRecoverUnsupported: return "public key recovery not supported";
-        case CryptoError::kRecoverFailed: return "public key recovery failed";
-        case CryptoError::kCipherFailed: return "cipher failed";
-        case CryptoError::kInternal: return "internal crypto error";
+        case CryptoError::kInvalidSecretKey:
+            return "invalid secret key";
+        case CryptoError::kInvalidPublicKey:
+            return "invalid public key";
+        case CryptoError::kInvalidSignature:
+            return "invalid signature";
+        case CryptoError::kVerifyFailed:
+            return "signature verification failed";
+        case CryptoError::kRecoverUnsupported:
+            return "public key recovery not supported";
+        case CryptoError::kRecoverFailed:
+            return "public key recovery failed";
+        case CryptoError::kCipherFailed:
+            return "cipher failed";
+        case CryptoError::kInternal:
+            return "internal crypto error";
     }
     return "unknown crypto error";
 }
@@ -62,8 +70,7 @@ public:
                                      const Signature& sig) const override {
         return secp256k1::verify(pk, keccak256(message), sig);
     }
-    Result<PublicKey, CryptoError> recover(BytesView message,
-                                           const Signature& sig) const override {
+    Result<PublicKey, CryptoError> recover(BytesView message, const Signature& sig) const override {
         // Signatures made by the suite are low-s; accepting high s would make them malleable.
         return secp256k1::recover(keccak256(message), sig, /*allow_high_s=*/false);
     }

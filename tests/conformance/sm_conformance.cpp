@@ -69,7 +69,7 @@ PublicKey pubf(const json& v) {
 std::map<std::string, Sm2Curve> load_curves(const json& doc) {
     std::map<std::string, Sm2Curve> curves;
     for (const auto& [name, c] : doc.at("curves").items()) {
-        curves[name] = Sm2Curve{fixedf<32>(c, "p"), fixedf<32>(c, "a"), fixedf<32>(c, "b"),
+        curves[name] = Sm2Curve{fixedf<32>(c, "p"),  fixedf<32>(c, "a"),  fixedf<32>(c, "b"),
                                 fixedf<32>(c, "gx"), fixedf<32>(c, "gy"), fixedf<32>(c, "n")};
         EXPECT_EQ(c.at("h").get<std::string>(), "01") << "only cofactor 1 is supported";
     }
@@ -79,7 +79,8 @@ std::map<std::string, Sm2Curve> load_curves(const json& doc) {
 // DER INTEGER of a 32-byte big-endian unsigned value (X.690 §8.3: minimal, sign bit clear).
 Bytes der_integer(const Hash256& v) {
     size_t i = 0;
-    while (i < 31 && v[i] == 0) ++i;
+    while (i < 31 && v[i] == 0)
+        ++i;
     Bytes out = {0x02};
     Bytes body(v.begin() + i, v.end());
     if (body[0] & 0x80) body.insert(body.begin(), 0);
@@ -96,7 +97,9 @@ Bytes der_signature(const Signature& sig) {
     return out;
 }
 
-std::string hex(BytesView b) { return to_hex(b, false); }
+std::string hex(BytesView b) {
+    return to_hex(b, false);
+}
 
 // Appends ", <what> ok|bad" to a detail line (append, not operator+: GCC 12 -Wrestrict).
 void note(std::string& detail, const char* what, bool ok) {
@@ -104,7 +107,8 @@ void note(std::string& detail, const char* what, bool ok) {
 }
 
 TEST(SmConformance, Exclusions) {
-    for (const auto& e : kExclusions) std::printf("[ excluded ] %s: %s\n", e.what, e.reason);
+    for (const auto& e : kExclusions)
+        std::printf("[ excluded ] %s: %s\n", e.what, e.reason);
     SUCCEED();
 }
 
@@ -178,10 +182,10 @@ TEST(SmConformance, Sm4) {
             // A flipped tag bit must be rejected.
             Bytes bad = sealed;
             bad.back() ^= 1;
-            bool rejected = mode == "GCM"
-                                ? !gcm_open(CipherAlgo::kSm4, key, iv, aad, bad).has_value()
-                                : !ccm_open(CipherAlgo::kSm4, key, iv, aad, bad, tag.size())
-                                       .has_value();
+            bool rejected =
+                mode == "GCM"
+                    ? !gcm_open(CipherAlgo::kSm4, key, iv, aad, bad).has_value()
+                    : !ccm_open(CipherAlgo::kSm4, key, iv, aad, bad, tag.size()).has_value();
             ok = ok && rejected;
         } else {
             detail.append(": unknown mode");

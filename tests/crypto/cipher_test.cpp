@@ -11,7 +11,9 @@
 namespace xl::crypto {
 namespace {
 
-std::string hex(BytesView b) { return to_hex(b, false); }
+std::string hex(BytesView b) {
+    return to_hex(b, false);
+}
 
 // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 1-2 (zero key and IV).
 TEST(Gcm, AesKnownAnswersBothImplementations) {
@@ -30,7 +32,8 @@ TEST(Gcm, ComposedMatchesOpenSslAesGcm) {
     std::mt19937_64 rng(test::test_seed("Gcm.ComposedMatchesOpenSslAesGcm"));
     for (int i = 0; i < 200; ++i) {
         Bytes key = test::random_vector(rng, 16), nonce = test::random_vector(rng, 12);
-        Bytes aad = test::random_vector(rng, rng() % 70), pt = test::random_vector(rng, rng() % 300);
+        Bytes aad = test::random_vector(rng, rng() % 70),
+              pt = test::random_vector(rng, rng() % 300);
         auto a = gcm_seal(CipherAlgo::kAes128, key, nonce, aad, pt);
         auto b = gcm_seal_composed(CipherAlgo::kAes128, key, nonce, aad, pt);
         ASSERT_TRUE(a.has_value() && b.has_value());
@@ -64,8 +67,7 @@ TEST(Ccm, AesKnownAnswers) {
     EXPECT_EQ(hex(*c1), "7162015b4dac255d");
     // RFC 3610 §8, packet vector #1 (8 bytes of the packet are AAD).
     auto c2 = ccm_seal(CipherAlgo::kAes128, hex_literal("c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"),
-                       hex_literal("00000003020100a0a1a2a3a4a5"),
-                       hex_literal("0001020304050607"),
+                       hex_literal("00000003020100a0a1a2a3a4a5"), hex_literal("0001020304050607"),
                        hex_literal("08090a0b0c0d0e0f101112131415161718191a1b1c1d1e"), 8);
     ASSERT_TRUE(c2.has_value());
     EXPECT_EQ(hex(*c2), "588c979a61c663d2f066d0c2c0f989806d5f6b61dac38417e8d12cfdf926e0");
@@ -114,8 +116,8 @@ TEST(Modes, RoundTripsAndLengthChecks) {
             EXPECT_FALSE(cipher_crypt(algo, mode, Bytes(15, 0), iv, pt, true).has_value());
         }
         EXPECT_FALSE(cipher_crypt(algo, CipherMode::kCbc, key, iv, Bytes(17, 0), true).has_value());
-        EXPECT_FALSE(cipher_crypt(algo, CipherMode::kCtr, key, Bytes(12, 0), Bytes(5, 0), true)
-                         .has_value());
+        EXPECT_FALSE(
+            cipher_crypt(algo, CipherMode::kCtr, key, Bytes(12, 0), Bytes(5, 0), true).has_value());
         // CTR is its own inverse and handles partial blocks.
         Bytes odd = test::random_vector(rng, 37);
         EXPECT_EQ(*ctr_crypt(algo, key, iv, *ctr_crypt(algo, key, iv, odd)), odd);

@@ -11,11 +11,14 @@
 namespace xl::crypto {
 namespace {
 
-std::string hex(BytesView b) { return to_hex(b, false); }
+std::string hex(BytesView b) {
+    return to_hex(b, false);
+}
 
 Bytes counting(size_t n) {
     Bytes b(n);
-    for (size_t i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(i);
+    for (size_t i = 0; i < n; ++i)
+        b[i] = static_cast<uint8_t>(i);
     return b;
 }
 
@@ -26,14 +29,17 @@ Hash256 reference_sponge(BytesView msg, uint8_t domain) {
     uint64_t st[25] = {};
     Bytes padded(msg.begin(), msg.end());
     padded.push_back(domain);
-    while (padded.size() % kRate != 0) padded.push_back(0);
+    while (padded.size() % kRate != 0)
+        padded.push_back(0);
     padded.back() |= 0x80;
     for (size_t off = 0; off < padded.size(); off += kRate) {
-        for (size_t i = 0; i < kRate; ++i) st[i / 8] ^= uint64_t(padded[off + i]) << (8 * (i % 8));
+        for (size_t i = 0; i < kRate; ++i)
+            st[i / 8] ^= uint64_t(padded[off + i]) << (8 * (i % 8));
         keccak_f1600(st);
     }
     Hash256 h;
-    for (size_t i = 0; i < 32; ++i) h[i] = static_cast<uint8_t>(st[i / 8] >> (8 * (i % 8)));
+    for (size_t i = 0; i < 32; ++i)
+        h[i] = static_cast<uint8_t>(st[i / 8] >> (8 * (i % 8)));
     return h;
 }
 
@@ -128,7 +134,8 @@ TEST(Sm3, KnownAnswers) {
     EXPECT_EQ(hex(sm3(as_bytes("abc"))),
               "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
     std::string abcd16;
-    for (int i = 0; i < 16; ++i) abcd16 += "abcd";
+    for (int i = 0; i < 16; ++i)
+        abcd16 += "abcd";
     EXPECT_EQ(hex(sm3(as_bytes(abcd16))),
               "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732");
 }

@@ -16,12 +16,14 @@ namespace {
 TEST(Random, FillsEveryByteAndDiffers) {
     // 64 draws of 32 bytes: a repeat has probability ~2^-244.
     std::set<Bytes> seen;
-    for (int i = 0; i < 64; ++i) seen.insert(random_bytes(32));
+    for (int i = 0; i < 64; ++i)
+        seen.insert(random_bytes(32));
     EXPECT_EQ(seen.size(), 64u);
     // Every position is written: across 64 draws each byte position takes several values.
     Bytes big = random_bytes(4096);
     size_t zeros = 0;
-    for (uint8_t b : big) zeros += b == 0;
+    for (uint8_t b : big)
+        zeros += b == 0;
     EXPECT_LT(zeros, 64u);  // expected 16
     EXPECT_TRUE(random_bytes(0).empty());
 }

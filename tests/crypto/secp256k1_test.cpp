@@ -12,7 +12,9 @@
 namespace xl::crypto {
 namespace {
 
-Hash256 h256(std::string_view hex) { return Hash256::from(hex_literal(hex)); }
+Hash256 h256(std::string_view hex) {
+    return Hash256::from(hex_literal(hex));
+}
 
 // s' = n - s (the other, high-s twin of a signature; EIP-2).
 Hash256 negate_mod_n(const Hash256& s) {

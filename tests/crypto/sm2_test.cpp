@@ -15,8 +15,8 @@ namespace {
 
 class Sm2Test : public ::testing::Test {
 protected:
-    std::mt19937_64 rng_{test::test_seed(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name())};
+    std::mt19937_64 rng_{
+        test::test_seed(::testing::UnitTest::GetInstance()->current_test_info()->name())};
     Bytes random(size_t n) { return test::random_vector(rng_, n); }
     SecretKey key() {
         for (;;) {
@@ -75,7 +75,8 @@ TEST_F(Sm2Test, ZValueLayout) {
     const Sm2Curve& c = sm2p256v1();
     Bytes buf = {0x00, 0x80};
     buf.insert(buf.end(), kSm2DefaultId.begin(), kSm2DefaultId.end());
-    for (const Hash256* f : {&c.a, &c.b, &c.gx, &c.gy}) buf.insert(buf.end(), f->begin(), f->end());
+    for (const Hash256* f : {&c.a, &c.b, &c.gx, &c.gy})
+        buf.insert(buf.end(), f->begin(), f->end());
     buf.insert(buf.end(), pk.begin(), pk.end());
     EXPECT_EQ(*sm2_compute_z(pk, id()), sm3(buf));
     Bytes long_id(kSm2MaxIdBytes + 1, 'a');

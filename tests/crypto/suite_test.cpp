@@ -17,16 +17,17 @@ protected:
     const CryptoSuite& suite() const {
         return GetParam() == SuiteId::kEcdsa ? ecdsa_suite() : sm_suite();
     }
-    std::mt19937_64 rng_{test::test_seed(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name())};
+    std::mt19937_64 rng_{
+        test::test_seed(::testing::UnitTest::GetInstance()->current_test_info()->name())};
     Bytes random(size_t n) { return test::random_vector(rng_, n); }
 };
 
 // The curve orders: secp256k1 (SEC 2 §2.4.1) and sm2p256v1 (GB/T 32918.5).
 Hash256 order(SuiteId id) {
-    return Hash256::from(hex_literal(
-        id == SuiteId::kEcdsa ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
-                              : "fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123"));
+    return Hash256::from(
+        hex_literal(id == SuiteId::kEcdsa
+                        ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+                        : "fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123"));
 }
 
 TEST_P(SuiteTest, NamesAndLookup) {

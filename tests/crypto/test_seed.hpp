@@ -25,7 +25,8 @@ inline uint64_t test_seed(const char* test_name) {
 
 inline std::vector<uint8_t> random_vector(std::mt19937_64& rng, size_t n) {
     std::vector<uint8_t> v(n);
-    for (auto& b : v) b = static_cast<uint8_t>(rng());
+    for (auto& b : v)
+        b = static_cast<uint8_t>(rng());
     return v;
 }
 
