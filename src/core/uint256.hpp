@@ -299,8 +299,9 @@ constexpr U512Parts mul_wide(const U256& a, const U256& b) noexcept {
     return {U256::from_limbs(p[4], p[5], p[6], p[7]), U256::from_limbs(p[0], p[1], p[2], p[3])};
 }
 
-// ---- division (Knuth, TAOCP vol. 2 §4.3.1 Algorithm D, with the 2-by-1 reciprocal
-// division of Möller & Granlund, "Improved division by invariant integers", 2011) ----
+// ---- division: Knuth, TAOCP vol. 2 §4.3.1 Algorithm D, with quotient digits from the
+// division-free 2-by-1 and 3-by-2 reciprocal divisions of Möller & Granlund, "Improved division
+// by invariant integers", IEEE Trans. Computers 60(2), 2011 ----
 
 namespace detail {
 
@@ -354,6 +355,78 @@ constexpr QR64 udivrem_2by1(uint64_t u1, uint64_t u0, uint64_t d, uint64_t v) no
     return {q1, r};
 }
 
+// floor((2^192 - 1) / (d1:d0)) - 2^64 for a normalised d1 (Möller & Granlund, Algorithm 6).
+constexpr uint64_t reciprocal_3by2(uint64_t d1, uint64_t d0) noexcept {
+    uint64_t v = reciprocal_2by1(d1);
+    uint64_t p = d1 * v + d0;
+    if (p < d0) {
+        --v;
+        if (p >= d1) {
+            --v;
+            p -= d1;
+        }
+        p -= d1;
+    }
+    const u128 t = u128(v) * d0;
+    const uint64_t t1 = uint64_t(t >> 64), t0 = uint64_t(t);
+    p += t1;
+    if (p < t1) {
+        --v;
+        if (p > d1 || (p == d1 && t0 >= d0)) --v;
+    }
+    return v;
+}
+
+struct QR128 {
+    uint64_t q, r0, r1;  // quotient digit, remainder (r1:r0)
+};
+
+// (u2:u1:u0) / (d1:d0) for normalised d1 and (u2:u1) < (d1:d0) (Möller & Granlund,
+// Algorithm 5), with v = reciprocal_3by2(d1, d0).
+constexpr QR128 udivrem_3by2(uint64_t u2, uint64_t u1, uint64_t u0, uint64_t d1, uint64_t d0,
+                             uint64_t v) noexcept {
+    u128 q = u128(v) * u2;
+    q += (u128(u2) << 64) | u1;
+    uint64_t q1 = uint64_t(q >> 64);
+    const uint64_t q0 = uint64_t(q);
+    const uint64_t r1 = u1 - q1 * d1;
+    const u128 d = (u128(d1) << 64) | d0;
+    u128 r = ((u128(r1) << 64) | u0) - u128(d0) * q1 - d;
+    ++q1;
+    if (uint64_t(r >> 64) >= q0) {
+        --q1;
+        r += d;
+    }
+    if (r >= d) {
+        ++q1;
+        r -= d;
+    }
+    return {q1, uint64_t(r), uint64_t(r >> 64)};
+}
+
+// x[0..len) -= y * v[0..len); returns the limb still to be subtracted above x[len - 1].
+constexpr uint64_t submul(uint64_t* x, const uint64_t* v, int len, uint64_t y) noexcept {
+    uint64_t borrow = 0;
+    for (int i = 0; i < len; ++i) {
+        const u128 p = u128(y) * v[i] + borrow;  // at most 2^128 - 2^64: no overflow
+        const uint64_t lo = uint64_t(p);
+        borrow = uint64_t(p >> 64) + (x[i] < lo);
+        x[i] -= lo;
+    }
+    return borrow;
+}
+
+// x[0..len) += v[0..len); returns the carry out.
+constexpr uint64_t add_in_place(uint64_t* x, const uint64_t* v, int len) noexcept {
+    uint64_t carry = 0;
+    for (int i = 0; i < len; ++i) {
+        const u128 sum = u128(x[i]) + v[i] + carry;
+        x[i] = uint64_t(sum);
+        carry = uint64_t(sum >> 64);
+    }
+    return carry;
+}
+
 constexpr int significant_limbs(const uint64_t* x, int n) noexcept {
     while (n > 0 && x[n - 1] == 0)
         --n;
@@ -386,9 +459,9 @@ constexpr void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
         un[i] = (u[i] << s) | (s ? u[i - 1] >> (64 - s) : 0);
     un[0] = u[0] << s;
 
-    const uint64_t d = vn[n - 1];
-    const uint64_t recip = reciprocal_2by1(d);
     if (n == 1) {
+        const uint64_t d = vn[0];
+        const uint64_t recip = reciprocal_2by1(d);
         uint64_t rem = un[um];
         for (int j = um - 1; j >= 0; --j) {
             QR64 qr = udivrem_2by1(rem, un[j], d, recip);
@@ -398,52 +471,31 @@ constexpr void udivrem(const uint64_t* u, int m, const uint64_t* v, uint64_t* q,
         r[0] = rem >> s;
         return;
     }
-    const uint64_t d2 = vn[n - 2];
+    const uint64_t d1 = vn[n - 1], d0 = vn[n - 2];
+    const uint64_t recip = reciprocal_3by2(d1, d0);
     for (int j = um - n; j >= 0; --j) {
-        // D3: estimate qhat from the top two limbs, refine with the third.
-        const uint64_t u2 = un[j + n], u1 = un[j + n - 1], u0 = un[j + n - 2];
-        uint64_t qhat, rhat;
-        bool rhat_big = false;  // rhat >= 2^64: the refinement test cannot succeed
-        if (u2 >= d) {          // in fact u2 == d: the quotient digit is at most 2^64 - 1
+        uint64_t* uj = un + j;
+        uint64_t qhat;
+        if (uj[n] == d1 && uj[n - 1] == d0) {
+            // D3 with (u2:u1) equal to the divisor's top: the digit is exactly 2^64 - 1,
+            // as the partial remainder is below the divisor.
             qhat = ~uint64_t(0);
-            rhat = u1 + d;
-            rhat_big = rhat < u1;
+            uj[n] -= submul(uj, vn, n, qhat);
         } else {
-            QR64 qr = udivrem_2by1(u2, u1, d, recip);
+            // D3 + D4: the 3-by-2 division yields the digit (at most one too large) and the
+            // top two remainder limbs; only the lower n - 2 limbs need a multiply-subtract.
+            const QR128 qr = udivrem_3by2(uj[n], uj[n - 1], uj[n - 2], d1, d0, recip);
             qhat = qr.q;
-            rhat = qr.r;
-        }
-        while (!rhat_big && u128(qhat) * d2 > ((u128(rhat) << 64) | u0)) {
-            --qhat;
-            rhat += d;
-            rhat_big = rhat < d;
-        }
-        // D4: multiply and subtract.
-        uint64_t carry = 0, borrow = 0;
-        for (int i = 0; i < n; ++i) {
-            u128 p = u128(qhat) * vn[i] + carry;
-            carry = uint64_t(p >> 64);
-            const uint64_t plo = uint64_t(p);
-            const uint64_t t = un[i + j] - plo;
-            const uint64_t b1 = un[i + j] < plo;
-            un[i + j] = t - borrow;
-            borrow = b1 + (t < borrow);
-        }
-        const uint64_t top = un[j + n];
-        const uint64_t t = top - carry;
-        const uint64_t b1 = top < carry;
-        un[j + n] = t - borrow;
-        const bool negative = b1 || t < borrow;
-        // D6: add back (rare: probability about 2/2^64).
-        if (negative) {
-            --qhat;
-            uint64_t c = 0;
-            for (int i = 0; i < n; ++i) {
-                u128 sum = u128(un[i + j]) + vn[i] + c;
-                un[i + j] = uint64_t(sum);
-                c = uint64_t(sum >> 64);
+            const uint64_t over = submul(uj, vn, n - 2, qhat);
+            const bool b0 = qr.r0 < over;
+            uj[n - 2] = qr.r0 - over;
+            uj[n - 1] = qr.r1 - uint64_t(b0);
+            uj[n] = 0;
+            if (qr.r1 < uint64_t(b0)) {
+                // D6: add back (rare: probability about 2/2^64).
+                --qhat;
+                uj[n - 1] += d1 + add_in_place(uj, vn, n - 1);
             }
-            un[j + n] += c;
         }
         q[j] = qhat;
     }

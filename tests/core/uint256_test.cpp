@@ -282,46 +282,60 @@ TEST(U256, ModularOnWideIntermediates) {
     EXPECT_EQ(wide.lo, U256(1));
 }
 
-// Divisions whose quotient digits need Knuth's corrections: the estimate from the top limbs is
-// 2^64-1 (u2 == d), the refinement loop runs twice, or the add-back step D6 is taken. Found by
-// a search with an instrumented copy of the division and pinned here; DivisionCorrections below
-// reaches each branch thousands of times per run as well.
+// Divisions whose quotient digits need the rare corrections: the top two limbs of the partial
+// remainder equal the divisor's (digit 2^64 - 1), the 3-by-2 estimate is corrected upwards, or
+// the add-back step D6 is taken. Found by a search with an instrumented copy of the division and
+// pinned here; DivisionCorrections below reaches each branch thousands of times per run too.
 TEST(U256, KnuthCorrectionCases) {
     struct Case {
         const char* a;
+        const char* m;  // for mulmod: the dividend is a * m (512 bits); "" for a plain divmod
         const char* b;
     };
     const Case cases[] = {
-        // D3: the top dividend limb equals the divisor's top limb, so qhat = 2^64 - 1.
-        {"0x97490dc13fcee14bb7caeb171501ef5c7fffffffffffffffffffffffffffffff",
-         "0x97490dc13fcee14bb7caeb171501ef5d7fffffffffffffff"},
-        {"0xffffffffffffffffd3ab67a8e48fc6e680000000000000017fffffffffffffff",
-         "0xffffffffffffffffd3ab67a8e48fc6e78000000000000001"},
-        // D3: the refinement with the second divisor limb decrements qhat twice.
-        {"0xc820eb52feb9b53a00000000000000002821fa22e1450d71ffffffffffffffff",
-         "0x9d6e8d0d23489cbfd0016a5d8ae63701"},
-        {"0x800000000000000029eb67f1efe8d2697fffffffffffffff0000000000000000",
-         "0x8000000000000000ffffffffffffffff8000000000000000"},
-        // D6: qhat is still one too large and the divisor is added back.
-        {"0x64a865f6e460c8480000000000000001fffffffffffffffdffffffffffffffff",
+        // D6 add-back, and a digit 2^64 - 1 in the same division.
+        {"0x64a865f6e460c8480000000000000001fffffffffffffffdffffffffffffffff", "",
          "0x64a865f6e460c8480000000000000001fffffffffffffffe"},
-        {"0x8000000000000001db957d01721a8aed000000000000000053956d3dc7e3032c",
+        {"0x8000000000000001db957d01721a8aed000000000000000053956d3dc7e3032c", "",
          "0x8000000000000001db957d01721a8aed0000000000000001"},
+        // The 3-by-2 division's second correction (r >= d).
+        {"0x8000000000000000fffffffffffffffffffffffffffffffe7ca54076945cfd01", "",
+         "0x8000000000000001ffffffffffffffff"},
+        {"0x7fffffffffffffffcd0d26c2dcaf5c9effffffffffffffff8000000000000000", "",
+         "0x8000000000000000cd0d26c2dcaf5c9effffffffffffffff"},
+        // The same on 8-limb dividends through mulmod.
+        {"0xfffffffffffffffec97d16f51e4edc5f0000000000000000ffffffffffffffff",
+         "0x3cbb9807c5a40eed8000000000000000",
+         "0xfffffffffffffffec97d16f51e4edc5f0000000000000001"},
+        {"0xffffffffffffffffffffffffffffffff7fffffffffffffff0000000000000001",
+         "0xffffffffffffffffffffffffffffffffffffffffffffffff8000000000000000",
+         "0xffffffffffffffff00000000000000007fffffffffffffff0000000000000001"},
+        {"0x1800000000000000100000000000000017fffffffffffffff",
+         "0x74c2f1c061cd50384edd50ba352eecd60000000000000000c4c678a6d8117752",
+         "0x800000000000000080000000000000018000000000000000"},
     };
-    mpz_t ma, mb, mq, mr;
-    mpz_inits(ma, mb, mq, mr, nullptr);
+    mpz_t ma, mm, mb, mq, mr;
+    mpz_inits(ma, mm, mb, mq, mr, nullptr);
+    char buf[200];
     for (const Case& c : cases) {
         const U256 a = P(c.a), b = P(c.b);
-        const U256DivMod qr = divmod(a, b);
         mpz_set_str(ma, c.a + 2, 16);
         mpz_set_str(mb, c.b + 2, 16);
+        if (*c.m) {
+            mpz_set_str(mm, c.m + 2, 16);
+            mpz_mul(ma, ma, mm);
+            mpz_fdiv_r(mr, ma, mb);
+            EXPECT_EQ(mulmod(a, P(c.m), b).to_hex(), std::string("0x") + mpz_get_str(buf, 16, mr))
+                << c.a;
+            continue;
+        }
+        const U256DivMod qr = divmod(a, b);
         mpz_fdiv_qr(mq, mr, ma, mb);
-        char buf[80];
         EXPECT_EQ(qr.quot.to_hex(), std::string("0x") + mpz_get_str(buf, 16, mq)) << c.a;
         EXPECT_EQ(qr.rem.to_hex(), std::string("0x") + mpz_get_str(buf, 16, mr)) << c.a;
         EXPECT_EQ(qr.quot * b + qr.rem, a);
     }
-    mpz_clears(ma, mb, mq, mr, nullptr);
+    mpz_clears(ma, mm, mb, mq, mr, nullptr);
 }
 
 // The division-free reciprocal must equal floor((2^128 - 1) / d) - 2^64 for every normalised d.
@@ -346,6 +360,39 @@ TEST(U256, ReciprocalMatchesHardwareDivision) {
             ADD_FAILURE() << "reciprocal of 0x" << std::hex << d << " (XL_TEST_SEED=" << std::dec
                           << test_seed() << ")";
     }
+}
+
+// The 3-by-2 reciprocal must equal floor((2^192 - 1) / (d1:d0)) - 2^64 for every normalised d1.
+TEST(U256, Reciprocal3by2MatchesGmp) {
+    std::vector<uint64_t> limbs = {
+        0, 1, 2, (1ULL << 63) - 1, 1ULL << 63, (1ULL << 63) + 1, ~0ULL - 1, ~0ULL};
+    std::mt19937_64 rng(test_seed());
+    for (int i = 0; i < 24; ++i)
+        limbs.push_back(rng() >> (rng() % 64));
+    std::vector<std::pair<uint64_t, uint64_t>> ds;
+    for (uint64_t d1 : limbs)
+        for (uint64_t d0 : limbs)
+            ds.emplace_back(d1 | (1ULL << 63), d0);
+    for (int i = 0; i < 100'000; ++i)
+        ds.emplace_back(rng() | (1ULL << 63), rng() % 4 ? rng() : (rng() % 2 ? ~0ULL : 0));
+    mpz_t num, d, q, lo;
+    mpz_inits(num, d, q, lo, nullptr);
+    mpz_ui_pow_ui(num, 2, 192);
+    mpz_sub_ui(num, num, 1);
+    int failures = 0;
+    for (auto [d1, d0] : ds) {
+        mpz_set_ui(d, d1);
+        mpz_mul_2exp(d, d, 64);
+        mpz_set_ui(lo, d0);
+        mpz_add(d, d, lo);
+        mpz_fdiv_q(q, num, d);
+        mpz_fdiv_r_2exp(q, q, 64);  // drops the 2^64
+        const uint64_t want = mpz_get_ui(q);
+        if (detail::reciprocal_3by2(d1, d0) != want && ++failures < 5)
+            ADD_FAILURE() << "reciprocal_3by2 of 0x" << std::hex << d1 << ":" << d0
+                          << " (XL_TEST_SEED=" << std::dec << test_seed() << ")";
+    }
+    mpz_clears(num, d, q, lo, nullptr);
 }
 
 TEST(U256, HashAndStream) {
