@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "codec/rlp.hpp"
+#include "crypto/secp256k1.hpp"
+#include "crypto/sm2.hpp"
 #include "protocol/limits.hpp"
 
 namespace xl::protocol {
@@ -55,24 +57,17 @@ std::string_view to_string(TxError e) noexcept {
 
 namespace {
 
-// Curve orders (SEC 2 §2.4.1 for secp256k1; GB/T 32918.5 Annex A for the SM2 curve).
-constexpr uint8_t kSecp256k1N[32] = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
-    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
-constexpr uint8_t kSm2N[32] = {
-    0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0x72, 0x03, 0xdf, 0x6b, 0x21, 0xc6, 0x05, 0x2b, 0x53, 0xbb, 0xf4, 0x09, 0x39, 0xd5, 0x41, 0x23};
-
+// Curve orders as integers: secp256k1 (SEC 2 §2.4.1) and sm2p256v1 (GB/T 32918.5).
 const U256& secp256k1_n() noexcept {
-    static const U256 n = U256::from_be_bytes(BytesView(kSecp256k1N, 32));
+    static const U256 n = U256::from_hash(crypto::secp256k1::kOrder);
     return n;
 }
 const U256& secp256k1_half_n() noexcept {
-    static const U256 h = secp256k1_n() >> 1;
+    static const U256 h = U256::from_hash(crypto::secp256k1::kHalfOrder);
     return h;
 }
 const U256& sm2_n() noexcept {
-    static const U256 n = U256::from_be_bytes(BytesView(kSm2N, 32));
+    static const U256 n = U256::from_hash(crypto::sm2p256v1().n);
     return n;
 }
 
