@@ -369,17 +369,32 @@ Result<Function, TypeError> parse_signature(std::string_view s) {
 namespace {
 
 // The members of a tuple, or k copies of an array's element type, without copying types.
+// The members of a tuple, or n copies of an array's element type, without copying types. The
+// element's layout is computed once, so long arrays cost O(n), not O(n * type size).
 struct Seq {
     const Type* same = nullptr;   // arrays
     std::span<const Type> comps;  // tuples
     size_t count = 0;
+    bool same_dynamic = false;
+    size_t same_head = 0;
+
     const Type& at(size_t i) const { return same ? *same : comps[i]; }
+    bool dynamic(size_t i) const { return same ? same_dynamic : comps[i].is_dynamic(); }
+    size_t head(size_t i) const { return same ? same_head : comps[i].head_size(); }
+    // Bounded by the callers: count <= kMaxDynamicLength or <= data size / element head.
+    size_t head_len() const {
+        if (same) return same_head * count;
+        size_t n = 0;
+        for (const Type& t : comps)
+            n += t.head_size();
+        return n;
+    }
 };
 Seq seq_of(std::span<const Type> comps) {
     return Seq{nullptr, comps, comps.size()};
 }
 Seq seq_of(const Type& elem, size_t n) {
-    return Seq{&elem, {}, n};
+    return Seq{&elem, {}, n, elem.is_dynamic(), elem.head_size()};
 }
 
 void put_word(Bytes& out, const U256& v) {
@@ -411,15 +426,13 @@ bool valid_uint_word(const uint8_t w[32], unsigned bits) {
 Result<void, EncodeError> encode_value(const Type& t, const Value& v, Bytes& out);
 
 Result<void, EncodeError> encode_seq(const Seq& seq, std::span<const Value> values, Bytes& out) {
-    size_t head_len = 0;
-    for (size_t i = 0; i < seq.count; ++i)
-        head_len += seq.at(i).head_size();
+    const size_t head_len = seq.head_len();
     Bytes tail;
     const size_t base = out.size();
     out.reserve(base + head_len);
     for (size_t i = 0; i < seq.count; ++i) {
         const Type& t = seq.at(i);
-        if (t.is_dynamic()) {
+        if (seq.dynamic(i)) {
             // The offset of a dynamic member counts from the start of this tuple's encoding.
             put_word(out, U256(head_len + tail.size()));
             XL_TRY_VOID(encode_value(t, values[i], tail));
@@ -539,9 +552,7 @@ public:
     // Decodes the members of `seq` laid out in `frame` (heads from 0, offsets relative to 0);
     // *end is where the canonical encoding ends (meaningful in strict mode).
     Result<void, DecodeError> seq(const Seq& seq, BytesView frame, Value::List& out, size_t* end) {
-        size_t head_len = 0;
-        for (size_t i = 0; i < seq.count; ++i)
-            head_len += seq.at(i).head_size();
+        const size_t head_len = seq.head_len();
         if (head_len > frame.size()) return unexpected(DecodeError::kTruncated);
         out.reserve(seq.count);
         size_t head = 0, cursor = head_len;
@@ -549,7 +560,7 @@ public:
             const Type& t = seq.at(i);
             size_t e = 0;
             out.emplace_back();
-            if (t.is_dynamic()) {
+            if (seq.dynamic(i)) {
                 auto off = read_size(frame, head);
                 if (!off) return unexpected(off.error());
                 // A dynamic encoding takes at least its 32-byte length or head word.
@@ -561,7 +572,7 @@ public:
                 head += 32;
             } else {
                 XL_TRY_VOID(value(t, frame, head, out.back(), &e));
-                head += t.head_size();
+                head += seq.head(i);
             }
         }
         *end = cursor;
