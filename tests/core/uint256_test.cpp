@@ -19,7 +19,8 @@ using namespace xl;
 
 namespace {
 
-U256 P(std::string_view s) {
+// Parses a constant of the test; a typo fails the test rather than yielding 0 silently.
+U256 num(std::string_view s) {
     auto r = U256::from_string(s);
     EXPECT_TRUE(r.has_value()) << s;
     return r.value_or(U256());
@@ -52,7 +53,7 @@ TEST(U256, ConstructionAndLimbs) {
 }
 
 TEST(U256, BytesAndHash) {
-    const U256 x = P("0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+    const U256 x = num("0x0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
     uint8_t be[32];
     x.to_be_bytes(be);
     for (int i = 0; i < 32; ++i)
@@ -69,17 +70,17 @@ TEST(U256, BytesAndHash) {
 }
 
 TEST(U256, ParseAndPrint) {
-    EXPECT_EQ(P("0"), U256());
-    EXPECT_EQ(P("0x0"), U256());
-    EXPECT_EQ(P("0X00ff"), U256(255));
-    EXPECT_EQ(P("000123"), U256(123));
-    EXPECT_EQ(P("18446744073709551616"), U256::from_limbs(0, 1, 0, 0));
+    EXPECT_EQ(num("0"), U256());
+    EXPECT_EQ(num("0x0"), U256());
+    EXPECT_EQ(num("0X00ff"), U256(255));
+    EXPECT_EQ(num("000123"), U256(123));
+    EXPECT_EQ(num("18446744073709551616"), U256::from_limbs(0, 1, 0, 0));
     const std::string max_dec =
         "115792089237316195423570985008687907853269984665640564039457584007913129639935";
-    EXPECT_EQ(P(max_dec), U256::max());
+    EXPECT_EQ(num(max_dec), U256::max());
     EXPECT_EQ(U256::max().to_dec(), max_dec);
-    EXPECT_EQ(P("0x" + std::string(64, 'f')), U256::max());
-    EXPECT_EQ(P("0x000" + std::string(64, 'F')), U256::max());  // leading zeros are fine
+    EXPECT_EQ(num("0x" + std::string(64, 'f')), U256::max());
+    EXPECT_EQ(num("0x000" + std::string(64, 'F')), U256::max());  // leading zeros are fine
     EXPECT_EQ(U256().to_dec(), "0");
     EXPECT_EQ(U256().to_hex(), "0x0");
     EXPECT_EQ(U256(10).to_hex(), "0xa");
@@ -127,7 +128,7 @@ TEST(U256, ParseAndPrint) {
 }
 
 TEST(U256, DivisionByZeroIsZero) {
-    const U256 x = P("0x123456789abcdef0123456789abcdef0123456789abcdef");
+    const U256 x = num("0x123456789abcdef0123456789abcdef0123456789abcdef");
     for (const U256& a : {U256(), U256(1), x, U256::max()}) {
         EXPECT_EQ(a / 0, U256());
         EXPECT_EQ(a % 0, U256());
@@ -161,7 +162,7 @@ TEST(U256, SignedDivisionEdges) {
 }
 
 TEST(U256, Shifts) {
-    const U256 x = P("0x8000000000000000000000000000000000000000000000000000000000000001");
+    const U256 x = num("0x8000000000000000000000000000000000000000000000000000000000000001");
     EXPECT_EQ(x << 0, x);
     EXPECT_EQ(x >> 0, x);
     EXPECT_EQ(U256(1) << 255, kIntMin);
@@ -207,7 +208,7 @@ TEST(U256, ExpWithHugeExponents) {
 }
 
 TEST(U256, SignExtendEveryByteIndex) {
-    const U256 pattern = P("0x00ff7f80017e81fe02fd03fc04fb05fa06f907f808f709f60af50bf40cf30df2");
+    const U256 pattern = num("0x00ff7f80017e81fe02fd03fc04fb05fa06f907f808f709f60af50bf40cf30df2");
     for (unsigned b = 0; b < 40; ++b) {
         const U256 got = signextend(U256(b), pattern);
         if (b >= 31) {
@@ -318,14 +319,14 @@ TEST(U256, KnuthCorrectionCases) {
     mpz_inits(ma, mm, mb, mq, mr, nullptr);
     char buf[200];
     for (const Case& c : cases) {
-        const U256 a = P(c.a), b = P(c.b);
+        const U256 a = num(c.a), b = num(c.b);
         mpz_set_str(ma, c.a + 2, 16);
         mpz_set_str(mb, c.b + 2, 16);
         if (*c.m) {
             mpz_set_str(mm, c.m + 2, 16);
             mpz_mul(ma, ma, mm);
             mpz_fdiv_r(mr, ma, mb);
-            EXPECT_EQ(mulmod(a, P(c.m), b).to_hex(), std::string("0x") + mpz_get_str(buf, 16, mr))
+            EXPECT_EQ(mulmod(a, num(c.m), b).to_hex(), std::string("0x") + mpz_get_str(buf, 16, mr))
                 << c.a;
             continue;
         }
