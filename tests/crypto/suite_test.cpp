@@ -3,7 +3,9 @@
 // keys and signatures, random garbage (must be rejected, never crash), seal/open.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "crypto/hash.hpp"
 #include "crypto/suite.hpp"
@@ -198,6 +200,35 @@ TEST_P(SuiteTest, SealOpenRoundTripAndTamper) {
     EXPECT_FALSE(suite().seal(random(15), nonce, aad, Bytes{1}).has_value());
     EXPECT_FALSE(suite().seal(key, random(16), aad, Bytes{1}).has_value());
     EXPECT_FALSE(suite().open(key, nonce, aad, random(15)).has_value());
+}
+
+// The suites are documented as thread-safe: the shared secp256k1 context, the fetched EVP
+// objects, the per-thread digest contexts and the shared SM2 group are used from 4 threads.
+TEST_P(SuiteTest, ConcurrentUseFromThreads) {
+    SecretKey sk = suite().generate_key();
+    PublicKey pk = *suite().public_key(sk);
+    std::vector<Bytes> msgs;
+    std::vector<Hash256> hashes;
+    for (int i = 0; i < 8; ++i) {
+        msgs.push_back(random(50 + i));
+        hashes.push_back(suite().hash(msgs.back()));
+    }
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 8; ++i) {
+                const Bytes& m = msgs[(i + t) % msgs.size()];
+                if (suite().hash(m) != hashes[(i + t) % msgs.size()]) ++failures;
+                auto sig = suite().sign(sk, m);
+                if (!sig || !suite().verify(pk, m, *sig)) ++failures;
+                if (sha256(m) != sha256(Bytes(m))) ++failures;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(failures.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSuites, SuiteTest, ::testing::Values(SuiteId::kEcdsa, SuiteId::kSm),
