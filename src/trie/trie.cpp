@@ -244,6 +244,76 @@ struct Ctx {
         n.ref = make_ref(suite, scratch);
     }
 
+    // ---- key order (nibble order equals bytewise key order, shorter first) ----
+
+    // The smallest (first) or largest (last) key of slot's subtree, appended to acc.
+    Result<bool, TrieError> edge_key(NodePtr& slot, Nibbles& acc, bool first) {
+        if (!slot) return false;
+        if (auto r = resolve(slot); !r) return unexpected(r.error());
+        Node& n = *slot;
+        if (n.kind != Node::Kind::kBranch) {
+            acc.insert(acc.end(), n.path.begin(), n.path.end());
+            if (n.kind == Node::Kind::kLeaf) return true;
+            return edge_key(n.children[0], acc, first);
+        }
+        if (first && !n.value.empty()) return true;
+        for (int k = 0; k < 16; ++k) {
+            int i = first ? k : 15 - k;
+            if (!n.children[i]) continue;
+            acc.push_back(static_cast<uint8_t>(i));
+            return edge_key(n.children[i], acc, first);
+        }
+        return !n.value.empty();  // last: a branch's own key is below all its children
+    }
+
+    // The nearest key after (next) or before (!next) acc+rest within slot's subtree, whose
+    // keys all start with acc; appended to acc when found.
+    Result<bool, TrieError> neighbour(NodePtr& slot, Nibbles& acc, Path rest, bool next) {
+        if (!slot) return false;
+        if (auto r = resolve(slot); !r) return unexpected(r.error());
+        Node& n = *slot;
+        if (n.kind != Node::Kind::kBranch) {
+            if (n.kind == Node::Kind::kExtension && starts_with(rest, n.path)) {
+                size_t mark = acc.size();
+                acc.insert(acc.end(), n.path.begin(), n.path.end());
+                auto r = neighbour(n.children[0], acc, rest.subspan(n.path.size()), next);
+                if (!r || *r) return r;
+                acc.resize(mark);
+                return false;
+            }
+            // Leaf, or an extension the target leaves: compare the paths as wholes.
+            bool greater = std::lexicographical_compare(rest.begin(), rest.end(),
+                                                        n.path.begin(), n.path.end());
+            bool equal = std::equal(rest.begin(), rest.end(), n.path.begin(), n.path.end());
+            if (equal || greater != next) return false;
+            acc.insert(acc.end(), n.path.begin(), n.path.end());
+            if (n.kind == Node::Kind::kLeaf) return true;
+            return edge_key(n.children[0], acc, next);
+        }
+        if (rest.empty()) {  // the target is this branch's own key
+            if (!next) return false;
+            for (int i = 0; i < 16; ++i) {
+                if (!n.children[i]) continue;
+                acc.push_back(static_cast<uint8_t>(i));
+                return edge_key(n.children[i], acc, true);
+            }
+            return false;
+        }
+        const int at = rest[0];
+        if (n.children[at]) {
+            acc.push_back(static_cast<uint8_t>(at));
+            auto r = neighbour(n.children[at], acc, rest.subspan(1), next);
+            if (!r || *r) return r;
+            acc.pop_back();
+        }
+        for (int i = next ? at + 1 : at - 1; i >= 0 && i < 16; i += next ? 1 : -1) {
+            if (!n.children[i]) continue;
+            acc.push_back(static_cast<uint8_t>(i));
+            return edge_key(n.children[i], acc, next);
+        }
+        return !next && !n.value.empty();  // the branch's own key precedes the target
+    }
+
     // Adds the nodes of n's subtree that are not stored yet to batch. Requires hash(n).
     void store(Node& n, storage::WriteBatch& batch) {
         if (n.stored) return;
@@ -397,6 +467,39 @@ Result<std::vector<Bytes>, TrieError> Trie::prove(BytesView key_bytes) const {
         }
     }
     return proof;
+}
+
+namespace {
+
+Bytes from_nibbles(const Nibbles& n) {
+    XL_ASSERT(n.size() % 2 == 0);  // keys are whole bytes
+    Bytes b(n.size() / 2);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(n[2 * i] << 4 | n[2 * i + 1]);
+    return b;
+}
+
+}  // namespace
+
+Result<std::optional<Bytes>, TrieError> Trie::next_key(BytesView key) const {
+    XL_TRY_VOID(check());
+    XL_TRY_VOID(check_key(key));
+    Ctx ctx{*suite_, kv_, {}};
+    Nibbles target = to_nibbles(key), acc;
+    auto found = ctx.neighbour(root_, acc, target, true);
+    if (!found) return unexpected(found.error());
+    if (!*found) return std::optional<Bytes>();
+    return std::optional<Bytes>(from_nibbles(acc));
+}
+
+Result<std::optional<Bytes>, TrieError> Trie::prev_key(BytesView key) const {
+    XL_TRY_VOID(check());
+    XL_TRY_VOID(check_key(key));
+    Ctx ctx{*suite_, kv_, {}};
+    Nibbles target = to_nibbles(key), acc;
+    auto found = ctx.neighbour(root_, acc, target, false);
+    if (!found) return unexpected(found.error());
+    if (!*found) return std::optional<Bytes>();
+    return std::optional<Bytes>(from_nibbles(acc));
 }
 
 bool Trie::drop_cache() {

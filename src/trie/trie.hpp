@@ -86,6 +86,11 @@ public:
     // exclusion proof. Verify with verify_proof.
     Result<std::vector<Bytes>, TrieError> prove(BytesView key) const;
 
+    // Key order (bytewise, shorter first): the smallest key > key and the largest key < key,
+    // or nullopt if there is none. For tools and tests; the ledger iterates the flat state.
+    Result<std::optional<Bytes>, TrieError> next_key(BytesView key) const;
+    Result<std::optional<Bytes>, TrieError> prev_key(BytesView key) const;
+
     // Forgets every decoded node, keeping only the root hash, once everything is committed
     // (the cache is then refilled from the Kv on demand). Returns false, and keeps the cache,
     // if there are uncommitted changes or no Kv to reload from.

@@ -3,8 +3,9 @@
 // (../shared/testdata/ethereum/TrieTests), keccak suite: trietest.json (ordered operations,
 // null value = delete), trieanyorder.json (inserted forwards and backwards: both must give the
 // root), the *_secureTrie.json variants and hex_encoded_securetrie_test.json (keys hashed
-// first). A key or value starting with 0x is hex, any other string its raw bytes. Every case
-// is reported by name; the one exclusion is listed with its reason in kExcluded.
+// first), trietestnextprev.json (previous and next key). A key or value starting with 0x is
+// hex, any other string its raw bytes. Every case is reported by name; kExcluded (empty now)
+// would list exclusions with their reasons.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -25,11 +26,7 @@ namespace {
 const std::filesystem::path kDir = "ethereum/TrieTests";
 
 // Files not run, each with its reason (STYLE.md 9).
-const std::pair<const char*, const char*> kExcluded[] = {
-    {"trietestnextprev.json",
-     "tests next/previous-key iteration, which the trie does not offer (optional in "
-     "testdata/README.md 1.4; nothing in the ledger iterates trie keys, the flat state does)"},
-};
+const std::vector<std::pair<const char*, const char*>> kExcluded = {};
 
 int g_cases = 0;
 
@@ -110,11 +107,35 @@ TEST(TrieConformance, HexEncodedSecure) {
     run_file("hex_encoded_securetrie_test.json", true, true);
 }
 
+// {"in": [keys], "tests": [[key, prev, next], ...]}, "" meaning no such key.
+TEST(TrieConformance, NextPrev) {
+    const std::string file = "trietestnextprev.json";
+    json cases = testdata::load_json(kDir / file);
+    ASSERT_TRUE(cases.is_object());
+    for (const auto& [name, c] : cases.items()) {
+        trie::Trie t(crypto::ecdsa_suite());
+        for (const auto& k : c.at("in")) ASSERT_TRUE(t.put(parse(k), parse(k)));
+        for (const auto& q : c.at("tests")) {
+            Bytes key = parse(q.at(0));
+            auto show = [](const Result<std::optional<Bytes>, trie::TrieError>& r) {
+                if (!r) return std::string("error");
+                return r->has_value() ? std::string((*r)->begin(), (*r)->end()) : std::string();
+            };
+            std::string prev = show(t.prev_key(key)), next = show(t.next_key(key));
+            bool ok = prev == q.at(1).get<std::string>() && next == q.at(2).get<std::string>();
+            std::string label = name + "[" + q.at(0).get<std::string>() + "]";
+            report(file, label, ok, ok ? "" : "prev '" + prev + "', next '" + next + "'");
+            EXPECT_TRUE(ok) << label << " got prev '" << prev << "' next '" << next << "'";
+        }
+    }
+}
+
 // Every file in the directory is either run above or excluded with a reason.
 TEST(TrieConformance, EveryFileAccountedFor) {
     const std::set<std::string> run = {"trietest.json", "trieanyorder.json",
                                        "trietest_secureTrie.json", "trieanyorder_secureTrie.json",
-                                       "hex_encoded_securetrie_test.json"};
+                                       "hex_encoded_securetrie_test.json",
+                                       "trietestnextprev.json"};
     for (const auto& [file, why] : kExcluded)
         std::printf("[ excluded ] %s/%s: %s\n", kDir.string().c_str(), file, why);
     for (const auto& path : testdata::json_files(kDir)) {

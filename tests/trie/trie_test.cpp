@@ -496,6 +496,44 @@ TEST_P(TrieTest, Limits) {
               TrieError::kProofTooLarge);
 }
 
+TEST_P(TrieTest, NextAndPrevKeyFollowBytewiseOrder) {
+    uint64_t seed = test::seed();
+    SCOPED_TRACE("XL_TEST_SEED=" + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    storage::MemoryKv kv;
+    for (int round = 0; round < 10; ++round) {
+        Map ref;
+        for (int i = static_cast<int>(rng() % 120); i > 0; --i)
+            ref[random_key(rng)] = random_value(rng);
+        Trie built = build(suite(), ref, rng, &kv);
+        storage::WriteBatch batch;
+        auto root = built.commit(batch);
+        ASSERT_TRUE(kv.write(batch, storage::kNoSync));
+        Trie t(suite(), &kv, *root);  // nodes load on demand during the walk
+        for (int i = 0; i < 200; ++i) {
+            Bytes k = random_key(rng);
+            if (i % 2 && !ref.empty()) {
+                auto it = ref.begin();
+                std::advance(it, static_cast<long>(rng() % ref.size()));
+                k = it->first;
+            }
+            auto next = t.next_key(k);
+            auto prev = t.prev_key(k);
+            ASSERT_TRUE(next && prev);
+            auto up = ref.upper_bound(k);
+            auto lo = ref.lower_bound(k);
+            ASSERT_EQ(next->has_value(), up != ref.end()) << to_hex(k);
+            if (up != ref.end()) {
+                EXPECT_EQ(**next, up->first) << to_hex(k);
+            }
+            ASSERT_EQ(prev->has_value(), lo != ref.begin()) << to_hex(k);
+            if (lo != ref.begin()) {
+                EXPECT_EQ(**prev, std::prev(lo)->first) << to_hex(k);
+            }
+        }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Suites, TrieTest,
                          ::testing::Values(&crypto::ecdsa_suite(), &crypto::sm_suite()),
                          suite_name);
