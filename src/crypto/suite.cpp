@@ -35,6 +35,27 @@ std::string_view to_string(CryptoError e) noexcept {
     return "unknown crypto error";
 }
 
+Bytes encode_signature(SuiteId suite, const Signature& sig) {
+    Bytes out;
+    out.reserve(signature_size(suite));
+    out.insert(out.end(), sig.r.begin(), sig.r.end());
+    out.insert(out.end(), sig.s.begin(), sig.s.end());
+    if (suite == SuiteId::kEcdsa) out.push_back(sig.v);
+    return out;
+}
+
+Result<Signature, CryptoError> decode_signature(SuiteId suite, BytesView wire) {
+    if (wire.size() != signature_size(suite)) return unexpected(CryptoError::kInvalidSignature);
+    Signature sig;
+    std::memcpy(sig.r.data(), wire.data(), 32);
+    std::memcpy(sig.s.data(), wire.data() + 32, 32);
+    if (suite == SuiteId::kEcdsa) {
+        sig.v = wire[64];
+        if (sig.v > 1) return unexpected(CryptoError::kInvalidSignature);
+    }
+    return sig;
+}
+
 namespace {
 
 // Last 20 bytes of the suite hash of x || y (Yellow Paper eq. 284 for keccak; DESIGN.md §2).

@@ -38,6 +38,14 @@ struct Signature {
     friend bool operator==(const Signature&, const Signature&) = default;
 };
 
+// Wire form of a signature (docs/crypto.md): ecdsa 65 bytes r || s || v with v in {0, 1};
+// sm 64 bytes r || s. decode checks the length and v only; range checks belong to verify.
+inline constexpr size_t signature_size(SuiteId suite) noexcept {
+    return suite == SuiteId::kEcdsa ? 65 : 64;
+}
+Bytes encode_signature(SuiteId suite, const Signature& sig);
+Result<Signature, CryptoError> decode_signature(SuiteId suite, BytesView wire);
+
 class CryptoSuite {
 public:
     virtual ~CryptoSuite() = default;

@@ -202,6 +202,28 @@ TEST_P(SuiteTest, SealOpenRoundTripAndTamper) {
     EXPECT_FALSE(suite().open(key, nonce, aad, random(15)).has_value());
 }
 
+TEST_P(SuiteTest, SignatureWireFormat) {
+    const SuiteId id = GetParam();
+    SecretKey sk = suite().generate_key();
+    Bytes msg = random(20);
+    Signature sig = *suite().sign(sk, msg);
+    Bytes wire = encode_signature(id, sig);
+    ASSERT_EQ(wire.size(), id == SuiteId::kEcdsa ? 65u : 64u);
+    EXPECT_TRUE(std::equal(sig.r.begin(), sig.r.end(), wire.begin()));
+    EXPECT_TRUE(std::equal(sig.s.begin(), sig.s.end(), wire.begin() + 32));
+    auto back = decode_signature(id, wire);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, sig);
+    EXPECT_FALSE(decode_signature(id, BytesView(wire).first(wire.size() - 1)).has_value());
+    Bytes longer = wire;
+    longer.push_back(0);
+    EXPECT_FALSE(decode_signature(id, longer).has_value());
+    if (id == SuiteId::kEcdsa) {
+        wire[64] = 27;  // the pre-EIP-155 v; callers convert to a recovery id first
+        EXPECT_FALSE(decode_signature(id, wire).has_value());
+    }
+}
+
 // The suites are documented as thread-safe: the shared secp256k1 context, the fetched EVP
 // objects, the per-thread digest contexts and the shared SM2 group are used from 4 threads.
 TEST_P(SuiteTest, ConcurrentUseFromThreads) {
