@@ -28,7 +28,9 @@ namespace xl::cli {
 namespace {
 
 // A failure: message on stderr, exit code 1 (main() prints nothing for a RuntimeError).
-[[noreturn]] void fail(const std::string& message) { throw CLI::RuntimeError(message, 1); }
+[[noreturn]] void fail(const std::string& message) {
+    throw CLI::RuntimeError(message, 1);
+}
 
 // Runs a command body; any failure is reported as "error: ..." before it propagates.
 std::function<void()> reported(std::function<void()> body) {
@@ -171,19 +173,18 @@ void add_keys_command(CLI::App& app) {
     auto new_flags = std::make_shared<CreateFlags>();
     auto* new_cmd = keys->add_subcommand("new", "Generate a key into a new keystore file");
     add_create_flags(new_cmd, *new_flags);
-    new_cmd->callback(reported([new_flags] {
-        create(*new_flags, suite_named(new_flags->crypto).generate_key());
-    }));
+    new_cmd->callback(reported(
+        [new_flags] { create(*new_flags, suite_named(new_flags->crypto).generate_key()); }));
 
     auto import_flags = std::make_shared<CreateFlags>();
     auto* import_cmd = keys->add_subcommand("import", "Encrypt a raw hex secret into a keystore");
     add_create_flags(import_cmd, *import_flags);
-    import_cmd->add_option("--secret-file", import_flags->secret_file,
-                           "File holding the secret key as 64 hex digits")
+    import_cmd
+        ->add_option("--secret-file", import_flags->secret_file,
+                     "File holding the secret key as 64 hex digits")
         ->required();
-    import_cmd->callback(reported([import_flags] {
-        create(*import_flags, read_secret(*import_flags->secret_file));
-    }));
+    import_cmd->callback(reported(
+        [import_flags] { create(*import_flags, read_secret(*import_flags->secret_file)); }));
 
     auto show_flags = std::make_shared<ShowFlags>();
     auto* show_cmd = keys->add_subcommand("show", "Print a keystore's address and public key");

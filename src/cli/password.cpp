@@ -17,7 +17,9 @@
 namespace xl::cli {
 namespace {
 
-[[noreturn]] void fail(const std::string& message) { throw CLI::RuntimeError(message, 1); }
+[[noreturn]] void fail(const std::string& message) {
+    throw CLI::RuntimeError(message, 1);
+}
 
 std::string from_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -34,8 +36,8 @@ std::string from_file(const std::string& path) {
     }
     if (line.ends_with('\r')) line.pop_back();
     if (line.size() > crypto::kMaxPasswordSize) {
-        fail("password in " + path + " is longer than " +
-             std::to_string(crypto::kMaxPasswordSize) + " bytes");
+        fail("password in " + path + " is longer than " + std::to_string(crypto::kMaxPasswordSize) +
+             " bytes");
     }
     return line;
 }
@@ -69,8 +71,7 @@ public:
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0 || c == '\n') break;
             if (line.size() == crypto::kMaxPasswordSize) {
-                fail("password longer than " + std::to_string(crypto::kMaxPasswordSize) +
-                     " bytes");
+                fail("password longer than " + std::to_string(crypto::kMaxPasswordSize) + " bytes");
             }
             line.push_back(c);
         }
@@ -94,8 +95,8 @@ private:
 
 }  // namespace
 
-std::string read_password(const std::optional<std::string>& password_file,
-                          std::string_view prompt, bool confirm) {
+std::string read_password(const std::optional<std::string>& password_file, std::string_view prompt,
+                          bool confirm) {
     if (password_file) return from_file(*password_file);
     Tty tty;
     std::string first = tty.ask(prompt);

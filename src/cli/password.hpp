@@ -15,7 +15,7 @@ namespace xl::cli {
 // prompt; with confirm, asks a second time and requires the same answer (for new keys).
 // Without a file and without a terminal (CI, pipes), fails with a message naming
 // --password-file rather than read the password from standard input.
-std::string read_password(const std::optional<std::string>& password_file,
-                          std::string_view prompt, bool confirm);
+std::string read_password(const std::optional<std::string>& password_file, std::string_view prompt,
+                          bool confirm);
 
 }  // namespace xl::cli

@@ -18,26 +18,41 @@ namespace xl::crypto {
 
 std::string_view to_string(KeystoreError e) noexcept {
     switch (e) {
-        case KeystoreError::kTooLarge: return "keystore too large or nested too deep";
-        case KeystoreError::kBadJson: return "keystore is not a JSON object";
-        case KeystoreError::kMissingField: return "keystore lacks a required field";
-        case KeystoreError::kBadFieldType: return "keystore field has the wrong JSON type";
-        case KeystoreError::kUnsupportedVersion: return "unsupported keystore version (not 3)";
-        case KeystoreError::kUnsupportedSuite: return "unsupported keystore crypto suite";
-        case KeystoreError::kUnsupportedKdf: return "unsupported key-derivation function";
-        case KeystoreError::kUnsupportedPrf: return "unsupported pbkdf2 prf";
-        case KeystoreError::kUnsupportedCipher: return "cipher not supported";
-        case KeystoreError::kKdfParamsOutOfBounds: return "kdf parameters out of bounds";
-        case KeystoreError::kBadHex: return "keystore field is not valid hex";
-        case KeystoreError::kBadLength: return "keystore field has the wrong length";
+        case KeystoreError::kTooLarge:
+            return "keystore too large or nested too deep";
+        case KeystoreError::kBadJson:
+            return "keystore is not a JSON object";
+        case KeystoreError::kMissingField:
+            return "keystore lacks a required field";
+        case KeystoreError::kBadFieldType:
+            return "keystore field has the wrong JSON type";
+        case KeystoreError::kUnsupportedVersion:
+            return "unsupported keystore version (not 3)";
+        case KeystoreError::kUnsupportedSuite:
+            return "unsupported keystore crypto suite";
+        case KeystoreError::kUnsupportedKdf:
+            return "unsupported key-derivation function";
+        case KeystoreError::kUnsupportedPrf:
+            return "unsupported pbkdf2 prf";
+        case KeystoreError::kUnsupportedCipher:
+            return "cipher not supported";
+        case KeystoreError::kKdfParamsOutOfBounds:
+            return "kdf parameters out of bounds";
+        case KeystoreError::kBadHex:
+            return "keystore field is not valid hex";
+        case KeystoreError::kBadLength:
+            return "keystore field has the wrong length";
         case KeystoreError::kWrongPassword:
             // geth's text (accounts/keystore ErrDecrypt).
             return "could not decrypt key with given password";
-        case KeystoreError::kInvalidSecretKey: return "keystore secret is not a valid key";
+        case KeystoreError::kInvalidSecretKey:
+            return "keystore secret is not a valid key";
         case KeystoreError::kKeyMismatch:
             return "keystore address or public key does not match its secret";
-        case KeystoreError::kPasswordTooLong: return "password too long";
-        case KeystoreError::kInternal: return "internal keystore error";
+        case KeystoreError::kPasswordTooLong:
+            return "password too long";
+        case KeystoreError::kInternal:
+            return "internal keystore error";
     }
     return "unknown keystore error";
 }
@@ -319,16 +334,17 @@ Result<Parsed, Err> parse(std::string_view text, const KeystoreLimits& lim) {
 
 // ---- key derivation ----
 
-std::string_view nonnull(std::string_view s) noexcept { return s.data() ? s : std::string_view(""); }
+std::string_view nonnull(std::string_view s) noexcept {
+    return s.data() ? s : std::string_view("");
+}
 
 Result<void, Err> pbkdf2(std::string_view password, BytesView salt, uint64_t iterations,
                          const EVP_MD* md, uint8_t* out, size_t out_len) {
     password = nonnull(password);
     static const uint8_t kEmpty = 0;
     int ok = PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
-                               salt.empty() ? &kEmpty : salt.data(),
-                               static_cast<int>(salt.size()), static_cast<int>(iterations), md,
-                               static_cast<int>(out_len), out);
+                               salt.empty() ? &kEmpty : salt.data(), static_cast<int>(salt.size()),
+                               static_cast<int>(iterations), md, static_cast<int>(out_len), out);
     if (ok != 1) return unexpected(Err::kInternal);
     return {};
 }
@@ -343,13 +359,13 @@ Result<void, Err> derive(std::string_view password, const Parsed& k, uint8_t dk[
 }
 
 // CTR mode is its own inverse: one function encrypts and decrypts.
-Result<void, Err> ctr_xor(SuiteId suite, BytesView key16, const FixedBytes<16>& iv,
-                          BytesView in, uint8_t* out) {
+Result<void, Err> ctr_xor(SuiteId suite, BytesView key16, const FixedBytes<16>& iv, BytesView in,
+                          uint8_t* out) {
     std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
                                                                         EVP_CIPHER_CTX_free);
     int len = 0, fin = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), cipher_of(suite), nullptr, key16.data(),
-                                   iv.data()) != 1 ||
+    if (!ctx ||
+        EVP_EncryptInit_ex(ctx.get(), cipher_of(suite), nullptr, key16.data(), iv.data()) != 1 ||
         EVP_EncryptUpdate(ctx.get(), out, &len, in.data(), static_cast<int>(in.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), out + len, &fin) != 1 ||
         static_cast<size_t>(len + fin) != in.size()) {
@@ -363,8 +379,8 @@ std::string uuid_string(FixedBytes<16> u) {
     u[6] = static_cast<uint8_t>((u[6] & 0x0f) | 0x40);
     u[8] = static_cast<uint8_t>((u[8] & 0x3f) | 0x80);
     std::string h = to_hex(u, false);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" +
-           h.substr(16, 4) + "-" + h.substr(20);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20);
 }
 
 Result<KeystoreKey, Err> key_of(SuiteId id, const SecretKey& secret) {
@@ -384,7 +400,9 @@ Result<KeystoreKey, Err> key_of(SuiteId id, const SecretKey& secret) {
 namespace detail {
 namespace {
 
-inline uint32_t rotl(uint32_t x, int n) noexcept { return (x << n) | (x >> (32 - n)); }
+inline uint32_t rotl(uint32_t x, int n) noexcept {
+    return (x << n) | (x >> (32 - n));
+}
 
 // Salsa20/8 core (RFC 7914 §3), in place on 16 little-endian words.
 void salsa20_8(uint32_t b[16]) noexcept {
@@ -408,7 +426,8 @@ void salsa20_8(uint32_t b[16]) noexcept {
         x[12] ^= rotl(x[15] + x[14], 7), x[13] ^= rotl(x[12] + x[15], 9);
         x[14] ^= rotl(x[13] + x[12], 13), x[15] ^= rotl(x[14] + x[13], 18);
     }
-    for (int i = 0; i < 16; ++i) b[i] += x[i];
+    for (int i = 0; i < 16; ++i)
+        b[i] += x[i];
 }
 
 // scryptBlockMix (RFC 7914 §4): in and out are 2r 16-word blocks; out must not alias in.
@@ -416,7 +435,8 @@ void block_mix(const uint32_t* in, uint32_t* out, uint32_t r) noexcept {
     uint32_t x[16];
     std::memcpy(x, in + (2 * r - 1) * 16, sizeof(x));
     for (uint32_t i = 0; i < 2 * r; ++i) {
-        for (int j = 0; j < 16; ++j) x[j] ^= in[i * 16 + j];
+        for (int j = 0; j < 16; ++j)
+            x[j] ^= in[i * 16 + j];
         salsa20_8(x);
         // Even blocks go to the first half of the output, odd ones to the second.
         std::memcpy(out + ((i & 1) * r + i / 2) * 16, x, sizeof(x));
@@ -437,7 +457,8 @@ void ro_mix(uint32_t* b, uint64_t n, uint32_t r, uint32_t* v, uint32_t* xy) noex
     for (uint64_t i = 0; i < n; ++i) {
         // Integerify: the first word of the last 64-byte block; n <= 2^32 is a power of 2.
         uint64_t j = (x[(2 * r - 1) * 16] | uint64_t{x[(2 * r - 1) * 16 + 1]} << 32) & (n - 1);
-        for (size_t k = 0; k < words; ++k) x[k] ^= v[j * words + k];
+        for (size_t k = 0; k < words; ++k)
+            x[k] ^= v[j * words + k];
         block_mix(x, y, r);
         std::swap(x, y);
     }
@@ -474,7 +495,7 @@ Result<void, KeystoreError> scrypt(std::string_view password, BytesView salt, ui
     const size_t words = size_t{32} * r;
     const size_t b_words = words * p;
     Cleansed b{new (std::nothrow) uint32_t[b_words], b_words};
-    Cleansed v{new (std::nothrow) uint32_t[n * words], n * words};
+    Cleansed v{new (std::nothrow) uint32_t[n * words], n* words};
     Cleansed xy{new (std::nothrow) uint32_t[2 * words], 2 * words};
     if (!b.p || !v.p || !xy.p) return unexpected(KeystoreError::kInternal);
 
@@ -482,12 +503,14 @@ Result<void, KeystoreError> scrypt(std::string_view password, BytesView salt, ui
     std::unique_ptr<uint8_t[]> bytes(new (std::nothrow) uint8_t[b_words * 4]);
     if (!bytes) return unexpected(KeystoreError::kInternal);
     XL_TRY_VOID(pbkdf2(password, salt, 1, EVP_sha256(), bytes.get(), b_words * 4));
-    for (size_t i = 0; i < b_words; ++i) b.p[i] = load_le32(bytes.get() + 4 * i);
-    for (uint32_t i = 0; i < p; ++i) ro_mix(b.p + i * words, n, r, v.p, xy.p);
-    for (size_t i = 0; i < b_words; ++i) store_le32(bytes.get() + 4 * i, b.p[i]);
+    for (size_t i = 0; i < b_words; ++i)
+        b.p[i] = load_le32(bytes.get() + 4 * i);
+    for (uint32_t i = 0; i < p; ++i)
+        ro_mix(b.p + i * words, n, r, v.p, xy.p);
+    for (size_t i = 0; i < b_words; ++i)
+        store_le32(bytes.get() + 4 * i, b.p[i]);
     // DK = PBKDF2-HMAC-SHA256(P, B, 1, dkLen).
-    auto r2 = pbkdf2(password, {bytes.get(), b_words * 4}, 1, EVP_sha256(), out.data(),
-                     out.size());
+    auto r2 = pbkdf2(password, {bytes.get(), b_words * 4}, 1, EVP_sha256(), out.data(), out.size());
     OPENSSL_cleanse(bytes.get(), b_words * 4);
     return r2;
 }
@@ -520,8 +543,7 @@ Result<KeystoreKey, KeystoreError> decrypt_keystore(std::string_view json,
         return unexpected(Err::kWrongPassword);
     }
     Wiped<32> secret;
-    XL_TRY_VOID(ctr_xor(k->suite, dk.v.view().first(16), k->iv, k->ciphertext,
-                        secret.v.data()));
+    XL_TRY_VOID(ctr_xor(k->suite, dk.v.view().first(16), k->iv, k->ciphertext, secret.v.data()));
 
     auto key = key_of(k->suite, secret.v);
     if (!key) return unexpected(key.error());

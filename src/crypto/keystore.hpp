@@ -22,23 +22,23 @@
 namespace xl::crypto {
 
 enum class KeystoreError : uint8_t {
-    kTooLarge,             // input over kMaxKeystoreSize bytes or nested over kMaxKeystoreDepth
-    kBadJson,              // not JSON, or not a JSON object at the top
-    kMissingField,         // a required field is absent
-    kBadFieldType,         // a field has the wrong JSON type (e.g. "n" is a string)
-    kUnsupportedVersion,   // "version" is not 3
-    kUnsupportedSuite,     // "xinlian.suite" is neither "ecdsa" nor "sm"
-    kUnsupportedKdf,       // "kdf" is neither "scrypt" nor "pbkdf2"
-    kUnsupportedPrf,       // pbkdf2 "prf" is neither "hmac-sha256" nor "hmac-sm3"
-    kUnsupportedCipher,    // "cipher" is not the suite's (aes-128-ctr / sm4-ctr)
-    kKdfParamsOutOfBounds, // dklen != 32, n not a power of two, cost over KeystoreLimits, ...
-    kBadHex,               // a hex field has a bad digit or an odd length
-    kBadLength,            // iv, ciphertext, mac, salt, address or public key of a wrong size
-    kWrongPassword,        // the MAC does not match: wrong password (or a corrupted file)
-    kInvalidSecretKey,     // the secret is not a valid key of the suite (zero, >= order)
-    kKeyMismatch,          // the stored address or public key is not the secret's
-    kPasswordTooLong,      // password over kMaxPasswordSize bytes
-    kInternal,             // OpenSSL or an allocation failed; not the input's fault
+    kTooLarge,              // input over kMaxKeystoreSize bytes or nested over kMaxKeystoreDepth
+    kBadJson,               // not JSON, or not a JSON object at the top
+    kMissingField,          // a required field is absent
+    kBadFieldType,          // a field has the wrong JSON type (e.g. "n" is a string)
+    kUnsupportedVersion,    // "version" is not 3
+    kUnsupportedSuite,      // "xinlian.suite" is neither "ecdsa" nor "sm"
+    kUnsupportedKdf,        // "kdf" is neither "scrypt" nor "pbkdf2"
+    kUnsupportedPrf,        // pbkdf2 "prf" is neither "hmac-sha256" nor "hmac-sm3"
+    kUnsupportedCipher,     // "cipher" is not the suite's (aes-128-ctr / sm4-ctr)
+    kKdfParamsOutOfBounds,  // dklen != 32, n not a power of two, cost over KeystoreLimits, ...
+    kBadHex,                // a hex field has a bad digit or an odd length
+    kBadLength,             // iv, ciphertext, mac, salt, address or public key of a wrong size
+    kWrongPassword,         // the MAC does not match: wrong password (or a corrupted file)
+    kInvalidSecretKey,      // the secret is not a valid key of the suite (zero, >= order)
+    kKeyMismatch,           // the stored address or public key is not the secret's
+    kPasswordTooLong,       // password over kMaxPasswordSize bytes
+    kInternal,              // OpenSSL or an allocation failed; not the input's fault
 };
 std::string_view to_string(KeystoreError e) noexcept;
 

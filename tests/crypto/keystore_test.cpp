@@ -68,9 +68,13 @@ KeystoreParams fast_params(KdfKind kdf) {
     return p;
 }
 
-const CryptoSuite& suite_of(SuiteId id) { return id == SuiteId::kSm ? sm_suite() : ecdsa_suite(); }
+const CryptoSuite& suite_of(SuiteId id) {
+    return id == SuiteId::kSm ? sm_suite() : ecdsa_suite();
+}
 
-std::string secret_hex(const KeystoreKey& k) { return to_hex(k.secret, false); }
+std::string secret_hex(const KeystoreKey& k) {
+    return to_hex(k.secret, false);
+}
 
 // ---- the Web3 v3 test vectors ----
 
@@ -100,8 +104,7 @@ TEST(KeystoreVectors, EncryptReproducesThePbkdf2Vector) {
         hex_literal("ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd"));
     nonces.iv = FixedBytes<16>::from(hex_literal("6087dab2f9fdbbfaddc31a909735c1e6"));
     auto json = encrypt_keystore_with_nonces(
-        ecdsa_suite(), SecretKey::from(hex_literal(kVectorSecret)), "testpassword", params,
-        nonces);
+        ecdsa_suite(), SecretKey::from(hex_literal(kVectorSecret)), "testpassword", params, nonces);
     ASSERT_TRUE(json.has_value()) << to_string(json.error());
     Json ours = Json::parse(*json);
     Json want = Json::parse(kPbkdf2Vector);
@@ -123,12 +126,13 @@ TEST(KeystoreVectors, WrongPasswordOnVector) {
 class KeystoreSuiteTest : public ::testing::TestWithParam<SuiteId> {
 protected:
     const CryptoSuite& suite() const { return suite_of(GetParam()); }
-    std::mt19937_64 rng_{test::test_seed(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name())};
+    std::mt19937_64 rng_{
+        test::test_seed(::testing::UnitTest::GetInstance()->current_test_info()->name())};
     std::string random_password() {
         auto b = test::random_vector(rng_, rng_() % 40);
         std::string s;
-        for (uint8_t c : b) s.push_back(static_cast<char>(c));  // any bytes, even NUL
+        for (uint8_t c : b)
+            s.push_back(static_cast<char>(c));  // any bytes, even NUL
         return s;
     }
 };
@@ -252,8 +256,7 @@ TEST_P(KeystoreSuiteTest, PresetsAreWithinTheReadLimits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSuites, KeystoreSuiteTest,
-                         ::testing::Values(SuiteId::kEcdsa, SuiteId::kSm),
-                         [](const auto& info) {
+                         ::testing::Values(SuiteId::kEcdsa, SuiteId::kSm), [](const auto& info) {
                              return info.param == SuiteId::kSm ? std::string("sm")
                                                                : std::string("ecdsa");
                          });
@@ -272,16 +275,15 @@ Assembled assemble(SuiteId suite, const SecretKey& secret, std::string_view pw) 
     Bytes salt = hex_literal("0102030405060708");
     const Bytes iv = hex_literal("000102030405060708090a0b0c0d0eff");
     uint8_t dk[32];
-    EXPECT_EQ(PKCS5_PBKDF2_HMAC(pw.data(), static_cast<int>(pw.size()), salt.data(),
-                                static_cast<int>(salt.size()), 7, sm ? EVP_sm3() : EVP_sha256(),
-                                32, dk),
-              1);
+    EXPECT_EQ(
+        PKCS5_PBKDF2_HMAC(pw.data(), static_cast<int>(pw.size()), salt.data(),
+                          static_cast<int>(salt.size()), 7, sm ? EVP_sm3() : EVP_sha256(), 32, dk),
+        1);
     uint8_t ct[32];
     int len = 0;
     EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-    EXPECT_EQ(EVP_EncryptInit_ex(ctx, sm ? EVP_sm4_ctr() : EVP_aes_128_ctr(), nullptr, dk,
-                                 iv.data()),
-              1);
+    EXPECT_EQ(
+        EVP_EncryptInit_ex(ctx, sm ? EVP_sm4_ctr() : EVP_aes_128_ctr(), nullptr, dk, iv.data()), 1);
     EXPECT_EQ(EVP_EncryptUpdate(ctx, ct, &len, secret.data(), 32), 1);
     EVP_CIPHER_CTX_free(ctx);
     Bytes body(dk + 16, dk + 32);
@@ -318,8 +320,8 @@ TEST_P(KeystoreSuiteTest, OpensAnIndependentlyAssembledKeystore) {
 TEST_P(KeystoreSuiteTest, DecryptedSecretMustBeAValidKey) {
     // Zero and the group order decrypt correctly (the MAC matches) but are not keys.
     const char* order = GetParam() == SuiteId::kEcdsa
-        ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
-        : "fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123";
+                            ? "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+                            : "fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123";
     for (SecretKey bad : {SecretKey{}, SecretKey::from(hex_literal(order))}) {
         auto k = decrypt_keystore(assemble(GetParam(), bad, "pw").json, "pw");
         ASSERT_FALSE(k.has_value());
@@ -341,7 +343,8 @@ TEST_P(KeystoreSuiteTest, StoredAddressOrPublicKeyMustMatch) {
     Json wrong_pk = j;
     auto other = suite().public_key(suite().generate_key());
     ASSERT_TRUE(other.has_value());
-    wrong_pk["xinlian"] = {{"suite", std::string(suite().name())}, {"publicKey", to_hex(*other, false)}};
+    wrong_pk["xinlian"] = {{"suite", std::string(suite().name())},
+                           {"publicKey", to_hex(*other, false)}};
     k = decrypt_keystore(wrong_pk.dump(), "pw");
     ASSERT_FALSE(k.has_value());
     EXPECT_EQ(k.error(), Err::kKeyMismatch);
@@ -381,7 +384,9 @@ Json cheap_ecdsa_keystore() {
     return Json::parse(*json);
 }
 
-void set_kp(Json& j, const char* key, Json v) { j["crypto"]["kdfparams"][key] = std::move(v); }
+void set_kp(Json& j, const char* key, Json v) {
+    j["crypto"]["kdfparams"][key] = std::move(v);
+}
 
 std::vector<Mutation> mutations() {
     const uint64_t big = ~uint64_t{0};
@@ -401,12 +406,20 @@ std::vector<Mutation> mutations() {
         {"address odd", [](Json& j) { j["address"] = std::string(39, 'a'); }, Err::kBadHex},
         {"xinlian string", [](Json& j) { j["xinlian"] = "sm"; }, Err::kBadFieldType},
         {"xinlian no suite", [](Json& j) { j["xinlian"] = Json::object(); }, Err::kMissingField},
-        {"xinlian rsa", [](Json& j) { j["xinlian"] = {{"suite", "rsa"}}; },
+        {"xinlian rsa",
+         [](Json& j) {
+             j["xinlian"] = {{"suite", "rsa"}};
+         },
          Err::kUnsupportedSuite},
         {"xinlian pk short",
-         [](Json& j) { j["xinlian"] = {{"suite", "ecdsa"}, {"publicKey", "00"}}; },
+         [](Json& j) {
+             j["xinlian"] = {{"suite", "ecdsa"}, {"publicKey", "00"}};
+         },
          Err::kBadLength},
-        {"sm suite, aes cipher", [](Json& j) { j["xinlian"] = {{"suite", "sm"}}; },
+        {"sm suite, aes cipher",
+         [](Json& j) {
+             j["xinlian"] = {{"suite", "sm"}};
+         },
          Err::kUnsupportedCipher},
         {"no cipher", [](Json& j) { j["crypto"].erase("cipher"); }, Err::kMissingField},
         {"cipher int", [](Json& j) { j["crypto"]["cipher"] = 1; }, Err::kBadFieldType},
@@ -414,8 +427,7 @@ std::vector<Mutation> mutations() {
          Err::kUnsupportedCipher},
         {"sm4 cipher on ecdsa", [](Json& j) { j["crypto"]["cipher"] = "sm4-ctr"; },
          Err::kUnsupportedCipher},
-        {"no cipherparams", [](Json& j) { j["crypto"].erase("cipherparams"); },
-         Err::kMissingField},
+        {"no cipherparams", [](Json& j) { j["crypto"].erase("cipherparams"); }, Err::kMissingField},
         {"cipherparams null", [](Json& j) { j["crypto"]["cipherparams"] = nullptr; },
          Err::kBadFieldType},
         {"no iv", [](Json& j) { j["crypto"]["cipherparams"].erase("iv"); }, Err::kMissingField},
@@ -439,8 +451,7 @@ std::vector<Mutation> mutations() {
         {"no kdfparams", [](Json& j) { j["crypto"].erase("kdfparams"); }, Err::kMissingField},
         {"kdfparams list", [](Json& j) { j["crypto"]["kdfparams"] = Json::array(); },
          Err::kBadFieldType},
-        {"no dklen", [](Json& j) { j["crypto"]["kdfparams"].erase("dklen"); },
-         Err::kMissingField},
+        {"no dklen", [](Json& j) { j["crypto"]["kdfparams"].erase("dklen"); }, Err::kMissingField},
         {"dklen 64", [](Json& j) { set_kp(j, "dklen", 64); }, Err::kKdfParamsOutOfBounds},
         {"dklen 16", [](Json& j) { set_kp(j, "dklen", 16); }, Err::kKdfParamsOutOfBounds},
         {"no salt", [](Json& j) { j["crypto"]["kdfparams"].erase("salt"); }, Err::kMissingField},
@@ -458,15 +469,13 @@ std::vector<Mutation> mutations() {
         {"n 1", [](Json& j) { set_kp(j, "n", 1); }, Err::kKdfParamsOutOfBounds},
         {"n 1000", [](Json& j) { set_kp(j, "n", 1000); }, Err::kKdfParamsOutOfBounds},
         {"n 2^21", [](Json& j) { set_kp(j, "n", 1 << 21); }, Err::kKdfParamsOutOfBounds},
-        {"n 2^63", [](Json& j) { set_kp(j, "n", uint64_t{1} << 63); },
-         Err::kKdfParamsOutOfBounds},
+        {"n 2^63", [](Json& j) { set_kp(j, "n", uint64_t{1} << 63); }, Err::kKdfParamsOutOfBounds},
         {"n max", [big](Json& j) { set_kp(j, "n", big); }, Err::kKdfParamsOutOfBounds},
         {"r 0", [](Json& j) { set_kp(j, "r", 0); }, Err::kKdfParamsOutOfBounds},
         {"p 0", [](Json& j) { set_kp(j, "p", 0); }, Err::kKdfParamsOutOfBounds},
         {"r max", [big](Json& j) { set_kp(j, "r", big); }, Err::kKdfParamsOutOfBounds},
         {"p max", [big](Json& j) { set_kp(j, "p", big); }, Err::kKdfParamsOutOfBounds},
-        {"p 2^31", [](Json& j) { set_kp(j, "p", uint64_t{1} << 31); },
-         Err::kKdfParamsOutOfBounds},
+        {"p 2^31", [](Json& j) { set_kp(j, "p", uint64_t{1} << 31); }, Err::kKdfParamsOutOfBounds},
         // 2^20 * 8 * 1: 1 GiB and 2^23 BlockMix calls; each product over its limit.
         {"n 2^20 r 8", [](Json& j) { set_kp(j, "n", 1 << 20), set_kp(j, "r", 8); },
          Err::kKdfParamsOutOfBounds},
@@ -475,8 +484,8 @@ std::vector<Mutation> mutations() {
         // 2^22 BlockMix calls (the work limit) but 512 MiB (over the memory limit).
         {"memory 512 MiB", [](Json& j) { set_kp(j, "n", 1 << 20), set_kp(j, "r", 4); },
          Err::kKdfParamsOutOfBounds},
-        {"pbkdf2 no prf",
-         [](Json& j) { j["crypto"]["kdf"] = "pbkdf2", set_kp(j, "c", 1); }, Err::kMissingField},
+        {"pbkdf2 no prf", [](Json& j) { j["crypto"]["kdf"] = "pbkdf2", set_kp(j, "c", 1); },
+         Err::kMissingField},
         {"pbkdf2 sha512",
          [](Json& j) {
              j["crypto"]["kdf"] = "pbkdf2", set_kp(j, "c", 1), set_kp(j, "prf", "hmac-sha512");
@@ -558,7 +567,8 @@ TEST(KeystoreMalformed, CapitalCryptoAsEthersWritesIt) {
 }
 
 TEST(KeystoreMalformed, PasswordTooLong) {
-    auto r = decrypt_keystore(cheap_ecdsa_keystore().dump(), std::string(kMaxPasswordSize + 1, 'x'));
+    auto r =
+        decrypt_keystore(cheap_ecdsa_keystore().dump(), std::string(kMaxPasswordSize + 1, 'x'));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), Err::kPasswordTooLong);
 }
@@ -586,9 +596,15 @@ TEST(KeystoreMalformed, RandomBytesAndMutationsNeverCrash) {
             for (int e = 1 + static_cast<int>(rng() % 4); e > 0; --e) {
                 size_t at = rng() % s.size();
                 switch (rng() % 3) {
-                    case 0: s[at] = static_cast<char>(rng()); break;
-                    case 1: s.erase(at, 1 + rng() % 8); break;
-                    default: s.insert(at, 1, "{}[]\",:0a-"[rng() % 10]); break;
+                    case 0:
+                        s[at] = static_cast<char>(rng());
+                        break;
+                    case 1:
+                        s.erase(at, 1 + rng() % 8);
+                        break;
+                    default:
+                        s.insert(at, 1, "{}[]\",:0a-"[rng() % 10]);
+                        break;
                 }
                 if (s.empty()) s.push_back('{');
             }
@@ -666,9 +682,14 @@ TEST(Scrypt, MatchesOpenSsl) {
 
 TEST(Scrypt, RejectsParametersItCannotRun) {
     Bytes out(32);
-    for (auto [n, r, p] : std::vector<std::tuple<uint64_t, uint32_t, uint32_t>>{
-             {0, 1, 1}, {1, 1, 1}, {3, 1, 1}, {uint64_t{1} << 33, 1, 1}, {16, 0, 1},
-             {16, 1, 0}, {16, 1u << 16, 1u << 14}}) {
+    for (auto [n, r, p] :
+         std::vector<std::tuple<uint64_t, uint32_t, uint32_t>>{{0, 1, 1},
+                                                               {1, 1, 1},
+                                                               {3, 1, 1},
+                                                               {uint64_t{1} << 33, 1, 1},
+                                                               {16, 0, 1},
+                                                               {16, 1, 0},
+                                                               {16, 1u << 16, 1u << 14}}) {
         auto r2 = detail::scrypt("pw", {}, n, r, p, out);
         ASSERT_FALSE(r2.has_value());
         EXPECT_EQ(r2.error(), Err::kKdfParamsOutOfBounds);
