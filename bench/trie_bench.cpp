@@ -30,8 +30,10 @@ const Data& data() {
         std::mt19937_64 rng(42);  // fixed: every run measures the same trie
         for (size_t i = 0; i < kKeys; ++i) {
             Bytes k(32), v(32);
-            for (auto& x : k) x = static_cast<uint8_t>(rng());
-            for (auto& x : v) x = static_cast<uint8_t>(rng());
+            for (auto& x : k)
+                x = static_cast<uint8_t>(rng());
+            for (auto& x : v)
+                x = static_cast<uint8_t>(rng());
             d.keys.push_back(std::move(k));
             d.values.push_back(std::move(v));
         }
@@ -116,7 +118,8 @@ void BM_TrieGetReopenedRocks(benchmark::State& state) {
         const auto& d = data();
         for (auto _ : state) {
             trie::Trie reopened(crypto::ecdsa_suite(), kv->get(), *root);
-            for (size_t i = 0; i < kKeys; ++i) benchmark::DoNotOptimize(reopened.get(d.keys[i]));
+            for (size_t i = 0; i < kKeys; ++i)
+                benchmark::DoNotOptimize(reopened.get(d.keys[i]));
         }
     }
     std::filesystem::remove_all(dir);
@@ -142,7 +145,8 @@ void BM_TrieVerifyProof(benchmark::State& state) {
     auto root = *t.root();
     const auto& d = data();
     std::vector<std::vector<Bytes>> proofs;
-    for (size_t i = 0; i < 256; ++i) proofs.push_back(*t.prove(d.keys[i]));
+    for (size_t i = 0; i < 256; ++i)
+        proofs.push_back(*t.prove(d.keys[i]));
     size_t i = 0;
     for (auto _ : state) {
         size_t j = i++ % proofs.size();

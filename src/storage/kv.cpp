@@ -8,33 +8,49 @@ namespace xl::storage {
 
 std::string_view column_name(Column c) noexcept {
     switch (c) {
-        case Column::kDefault: return "default";  // RocksDB's kDefaultColumnFamilyName
-        case Column::kTrieNodes: return "trie_nodes";
-        case Column::kBlocks: return "blocks";
-        case Column::kReceipts: return "receipts";
-        case Column::kState: return "state";
-        case Column::kCode: return "code";
-        case Column::kIndex: return "index";
-        case Column::kMeta: return "meta";
-        case Column::kConsensus: return "consensus";
-        case Column::kCount: break;
+        case Column::kDefault:
+            return "default";  // RocksDB's kDefaultColumnFamilyName
+        case Column::kTrieNodes:
+            return "trie_nodes";
+        case Column::kBlocks:
+            return "blocks";
+        case Column::kReceipts:
+            return "receipts";
+        case Column::kState:
+            return "state";
+        case Column::kCode:
+            return "code";
+        case Column::kIndex:
+            return "index";
+        case Column::kMeta:
+            return "meta";
+        case Column::kConsensus:
+            return "consensus";
+        case Column::kCount:
+            break;
     }
     return "invalid";
 }
 
 std::array<Column, kColumnCount> all_columns() noexcept {
     std::array<Column, kColumnCount> cols{};
-    for (size_t i = 0; i < kColumnCount; ++i) cols[i] = static_cast<Column>(i);
+    for (size_t i = 0; i < kColumnCount; ++i)
+        cols[i] = static_cast<Column>(i);
     return cols;
 }
 
 std::string_view to_string(StorageError e) noexcept {
     switch (e) {
-        case StorageError::kNotFound: return "not found";
-        case StorageError::kIoError: return "storage I/O error";
-        case StorageError::kCorruption: return "storage corruption";
-        case StorageError::kInvalidArgument: return "invalid storage argument or limit exceeded";
-        case StorageError::kBusy: return "database is locked by another process";
+        case StorageError::kNotFound:
+            return "not found";
+        case StorageError::kIoError:
+            return "storage I/O error";
+        case StorageError::kCorruption:
+            return "storage corruption";
+        case StorageError::kInvalidArgument:
+            return "invalid storage argument or limit exceeded";
+        case StorageError::kBusy:
+            return "database is locked by another process";
     }
     return "unknown storage error";
 }
@@ -49,8 +65,8 @@ void WriteBatch::account(BytesView key, BytesView value) noexcept {
 void WriteBatch::put(Column c, BytesView key, BytesView value) {
     XL_ASSERT(c < Column::kCount);
     account(key, value);
-    ops_.push_back({OpKind::kPut, c, Bytes(key.begin(), key.end()),
-                    Bytes(value.begin(), value.end())});
+    ops_.push_back(
+        {OpKind::kPut, c, Bytes(key.begin(), key.end()), Bytes(value.begin(), value.end())});
 }
 
 void WriteBatch::del(Column c, BytesView key) {
@@ -65,8 +81,7 @@ void WriteBatch::clear() noexcept {
     within_limits_ = true;
 }
 
-Result<void, StorageError> Kv::put(Column c, BytesView key, BytesView value,
-                                   WriteOptions options) {
+Result<void, StorageError> Kv::put(Column c, BytesView key, BytesView value, WriteOptions options) {
     WriteBatch b;
     b.put(c, key, value);
     return write(b, options);

@@ -24,15 +24,15 @@ namespace xl::storage {
 // Every column family of the database, fixed in this one place so RocksKv opens all of them.
 // Append new columns before kCount; never renumber or rename (names are on disk).
 enum class Column : uint8_t {
-    kDefault = 0,    // RocksDB's mandatory "default" family; unused by convention
-    kTrieNodes,      // Merkle Patricia Trie nodes: hash -> RLP(node)
-    kBlocks,         // blocks and headers by hash
-    kReceipts,       // receipts by block hash
-    kState,          // flat state: account and slot values (DESIGN.md §3)
-    kCode,           // contract code by code hash
-    kIndex,          // secondary indexes: height -> hash, tx hash -> location
-    kMeta,           // chain head, schema version, genesis
-    kConsensus,      // vote-safety record (DESIGN.md §4)
+    kDefault = 0,  // RocksDB's mandatory "default" family; unused by convention
+    kTrieNodes,    // Merkle Patricia Trie nodes: hash -> RLP(node)
+    kBlocks,       // blocks and headers by hash
+    kReceipts,     // receipts by block hash
+    kState,        // flat state: account and slot values (DESIGN.md §3)
+    kCode,         // contract code by code hash
+    kIndex,        // secondary indexes: height -> hash, tx hash -> location
+    kMeta,         // chain head, schema version, genesis
+    kConsensus,    // vote-safety record (DESIGN.md §4)
     kCount,
 };
 inline constexpr size_t kColumnCount = static_cast<size_t>(Column::kCount);

@@ -32,8 +32,7 @@ StorageError map_status(const rocksdb::Status& s) noexcept {
     if (s.IsBusy() || s.IsTryAgain()) return StorageError::kBusy;
     // RocksDB reports a LOCK file held by another process as an IOError whose message names
     // the lock; tell it apart so an operator sees "already running", not a disk failure.
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
-        return StorageError::kBusy;
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) return StorageError::kBusy;
     return StorageError::kIoError;
 }
 
@@ -41,7 +40,8 @@ StorageError map_status(const rocksdb::Status& s) noexcept {
 // (prefix is all 0xff): the exclusive upper bound of a prefix scan.
 std::string prefix_successor(BytesView prefix) {
     std::string s(reinterpret_cast<const char*>(prefix.data()), prefix.size());
-    while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xff) s.pop_back();
+    while (!s.empty() && static_cast<uint8_t>(s.back()) == 0xff)
+        s.pop_back();
     if (!s.empty()) s.back() = static_cast<char>(static_cast<uint8_t>(s.back()) + 1);
     return s;
 }
@@ -94,8 +94,8 @@ private:
 
 struct RocksKv::Impl {
     std::unique_ptr<rocksdb::DB> db;
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;     // index = Column
-    std::vector<rocksdb::ColumnFamilyHandle*> foreign;     // families we do not know
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;  // index = Column
+    std::vector<rocksdb::ColumnFamilyHandle*> foreign;  // families we do not know
 
     rocksdb::ColumnFamilyHandle* cf(Column c) const {
         XL_ASSERT(c < Column::kCount);
@@ -104,8 +104,10 @@ struct RocksKv::Impl {
 
     ~Impl() {
         if (!db) return;
-        for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-        for (auto* h : foreign) db->DestroyColumnFamilyHandle(h);
+        for (auto* h : handles)
+            db->DestroyColumnFamilyHandle(h);
+        for (auto* h : foreign)
+            db->DestroyColumnFamilyHandle(h);
         // Close() waits for background work; a failure here has nobody left to report to,
         // and the WAL already holds every acknowledged write.
         (void)db->Close();
@@ -139,13 +141,13 @@ Result<std::unique_ptr<RocksKv>, StorageError> RocksKv::open(const std::filesyst
     auto has = [&](rocksdb::CompressionType t) {
         return std::find(supported.begin(), supported.end(), t) != supported.end();
     };
-    cf_opts.compression = has(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression
-                                                        : rocksdb::kNoCompression;
-    cf_opts.bottommost_compression =
-        has(rocksdb::kZSTD) ? rocksdb::kZSTD : cf_opts.compression;
+    cf_opts.compression =
+        has(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+    cf_opts.bottommost_compression = has(rocksdb::kZSTD) ? rocksdb::kZSTD : cf_opts.compression;
 
     std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (Column c : all_columns()) descs.emplace_back(std::string(column_name(c)), cf_opts);
+    for (Column c : all_columns())
+        descs.emplace_back(std::string(column_name(c)), cf_opts);
     // RocksDB refuses to open a database without naming every family it holds; a newer
     // binary may have added some. Open them with default options and leave them alone.
     std::vector<std::string> existing;

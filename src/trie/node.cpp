@@ -14,10 +14,13 @@ size_t string_len(size_t n, uint8_t first) noexcept {
     if (n == 1 && first < 0x80) return 1;
     if (n < 56) return 1 + n;
     size_t len_bytes = 0;
-    for (size_t x = n; x; x >>= 8) ++len_bytes;
+    for (size_t x = n; x; x >>= 8)
+        ++len_bytes;
     return 1 + len_bytes + n;
 }
-size_t string_len(BytesView s) noexcept { return string_len(s.size(), s.empty() ? 0 : s[0]); }
+size_t string_len(BytesView s) noexcept {
+    return string_len(s.size(), s.empty() ? 0 : s[0]);
+}
 
 // Hex-prefix encoding (YP Appendix C, eq. 186): the flag nibble is 2 for a leaf, 0 for an
 // extension, plus 1 if the path has an odd number of nibbles, whose first nibble then
@@ -32,7 +35,8 @@ size_t hex_prefix(BytesView path, bool leaf, uint8_t* out) noexcept {
     } else {
         out[o++] = static_cast<uint8_t>(flag << 4);
     }
-    for (; i < path.size(); i += 2) out[o++] = static_cast<uint8_t>(path[i] << 4 | path[i + 1]);
+    for (; i < path.size(); i += 2)
+        out[o++] = static_cast<uint8_t>(path[i] << 4 | path[i + 1]);
     return o;
 }
 
@@ -88,8 +92,8 @@ void encode_node(const Node& n, Bytes& out) {
         case Node::Kind::kExtension: {
             XL_ASSERT(n.path.size() <= 2 * kMaxKeyBytes);
             size_t hp_len = hex_prefix(n.path, n.kind == Node::Kind::kLeaf, hp);
-            BytesView second = n.kind == Node::Kind::kLeaf ? BytesView(n.value)
-                                                           : n.children[0]->ref.view();
+            BytesView second =
+                n.kind == Node::Kind::kLeaf ? BytesView(n.value) : n.children[0]->ref.view();
             XL_ASSERT(n.kind == Node::Kind::kLeaf || n.children[0]->ref.len != 0);
             size_t payload = string_len(hp_len, hp[0]) +
                              (n.kind == Node::Kind::kLeaf ? string_len(second) : second.size());
@@ -119,7 +123,8 @@ void encode_node(const Node& n, Bytes& out) {
             rlp::encode_string(out, n.value);
             return;
         }
-        case Node::Kind::kHash: break;
+        case Node::Kind::kHash:
+            break;
     }
     XL_ASSERT(false && "encode_node on an unloaded hash node");
 }

@@ -13,13 +13,20 @@ namespace xl::trie {
 
 std::string_view to_string(TrieError e) noexcept {
     switch (e) {
-        case TrieError::kMissingNode: return "missing trie node";
-        case TrieError::kBadNode: return "corrupt trie node";
-        case TrieError::kStorage: return "trie storage error";
-        case TrieError::kKeyTooLong: return "trie key too long";
-        case TrieError::kValueTooLarge: return "trie value too large";
-        case TrieError::kBadProof: return "invalid proof";
-        case TrieError::kProofTooLarge: return "proof too large";
+        case TrieError::kMissingNode:
+            return "missing trie node";
+        case TrieError::kBadNode:
+            return "corrupt trie node";
+        case TrieError::kStorage:
+            return "trie storage error";
+        case TrieError::kKeyTooLong:
+            return "trie key too long";
+        case TrieError::kValueTooLarge:
+            return "trie value too large";
+        case TrieError::kBadProof:
+            return "invalid proof";
+        case TrieError::kProofTooLarge:
+            return "proof too large";
     }
     return "unknown trie error";
 }
@@ -36,7 +43,8 @@ using Path = std::span<const uint8_t>;  // nibbles
 size_t common_prefix(Path a, Path b) noexcept {
     size_t n = std::min(a.size(), b.size());
     size_t i = 0;
-    while (i < n && a[i] == b[i]) ++i;
+    while (i < n && a[i] == b[i])
+        ++i;
     return i;
 }
 
@@ -57,11 +65,10 @@ struct Ctx {
         Hash256 h = slot->ref.hash();
         auto enc = kv->get(storage::Column::kTrieNodes, h);
         if (!enc) {
-            return unexpected(enc.error() == storage::StorageError::kNotFound
-                                  ? TrieError::kMissingNode
-                              : enc.error() == storage::StorageError::kCorruption
-                                  ? TrieError::kBadNode
-                                  : TrieError::kStorage);
+            return unexpected(
+                enc.error() == storage::StorageError::kNotFound     ? TrieError::kMissingNode
+                : enc.error() == storage::StorageError::kCorruption ? TrieError::kBadNode
+                                                                    : TrieError::kStorage);
         }
         // Checking the hash turns silent disk corruption into kBadNode instead of a wrong
         // state root computed later.
@@ -116,7 +123,8 @@ struct Ctx {
                 if (changed && *changed) n.touch();
                 return changed;
             }
-            case Node::Kind::kHash: break;
+            case Node::Kind::kHash:
+                break;
         }
         XL_ASSERT(false);
         return false;
@@ -135,7 +143,8 @@ struct Ctx {
             if (old->kind == Node::Kind::kExtension && old->path.size() == m + 1) {
                 branch->children[idx] = std::move(old->children[0]);  // the extension vanishes
             } else {
-                old->path.erase(old->path.begin(), old->path.begin() + static_cast<ptrdiff_t>(m + 1));
+                old->path.erase(old->path.begin(),
+                                old->path.begin() + static_cast<ptrdiff_t>(m + 1));
                 old->touch();
                 branch->children[idx] = std::move(old);
             }
@@ -175,7 +184,8 @@ struct Ctx {
                 if (auto r = collapse_branch(slot); !r) return unexpected(r.error());
                 return true;
             }
-            case Node::Kind::kHash: break;
+            case Node::Kind::kHash:
+                break;
         }
         XL_ASSERT(false);
         return false;
@@ -282,8 +292,8 @@ struct Ctx {
                 return false;
             }
             // Leaf, or an extension the target leaves: compare the paths as wholes.
-            bool greater = std::lexicographical_compare(rest.begin(), rest.end(),
-                                                        n.path.begin(), n.path.end());
+            bool greater = std::lexicographical_compare(rest.begin(), rest.end(), n.path.begin(),
+                                                        n.path.end());
             bool equal = std::equal(rest.begin(), rest.end(), n.path.begin(), n.path.end());
             if (equal || greater != next) return false;
             acc.insert(acc.end(), n.path.begin(), n.path.end());
@@ -378,7 +388,8 @@ Result<std::optional<Bytes>, TrieError> Trie::get(BytesView key_bytes) const {
                 slot = &n.children[rest[0]];
                 rest = rest.subspan(1);
                 break;
-            case Node::Kind::kHash: XL_ASSERT(false);
+            case Node::Kind::kHash:
+                XL_ASSERT(false);
         }
     }
     return std::optional<Bytes>();
@@ -474,7 +485,8 @@ namespace {
 Bytes from_nibbles(const Nibbles& n) {
     XL_ASSERT(n.size() % 2 == 0);  // keys are whole bytes
     Bytes b(n.size() / 2);
-    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<uint8_t>(n[2 * i] << 4 | n[2 * i + 1]);
+    for (size_t i = 0; i < b.size(); ++i)
+        b[i] = static_cast<uint8_t>(n[2 * i] << 4 | n[2 * i + 1]);
     return b;
 }
 
@@ -566,7 +578,8 @@ Result<std::optional<Bytes>, TrieError> verify_proof(const crypto::CryptoSuite& 
                 rest = rest.subspan(1);
                 if (!n) return std::optional<Bytes>();
                 break;
-            case Node::Kind::kHash: return unexpected(TrieError::kBadProof);
+            case Node::Kind::kHash:
+                return unexpected(TrieError::kBadProof);
         }
     }
 }

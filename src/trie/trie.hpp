@@ -150,6 +150,7 @@ Result<std::optional<Bytes>, TrieError> verify_proof(const crypto::CryptoSuite& 
 // The root of the trie mapping RLP(i) to items[i]: the transactions root and the receipts
 // root of a block header (YP eq. 33-35). An empty item is skipped, as Trie::put would; an
 // item over kMaxValueBytes is kValueTooLarge.
-Result<Hash256, TrieError> ordered_trie_root(const crypto::CryptoSuite& suite, std::span<const Bytes> items);
+Result<Hash256, TrieError> ordered_trie_root(const crypto::CryptoSuite& suite,
+                                             std::span<const Bytes> items);
 
 }  // namespace xl::trie

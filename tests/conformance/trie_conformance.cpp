@@ -55,9 +55,11 @@ std::vector<Op> ops_of(const json& in) {
         ops.emplace_back(parse(k), v.is_null() ? std::nullopt : std::optional<Bytes>(parse(v)));
     };
     if (in.is_array()) {
-        for (const auto& kv : in) add(kv.at(0), kv.at(1));
+        for (const auto& kv : in)
+            add(kv.at(0), kv.at(1));
     } else {
-        for (const auto& [k, v] : in.items()) add(json(k), v);
+        for (const auto& [k, v] : in.items())
+            add(json(k), v);
     }
     return ops;
 }
@@ -67,8 +69,8 @@ std::string root_after(const std::vector<Op>& ops, bool secure) {
     trie::SecureTrie st(suite);
     trie::Trie t(suite);
     for (const auto& [k, v] : ops) {
-        Result<void, trie::TrieError> r = secure ? (v ? st.put(k, *v) : st.remove(k))
-                                                 : (v ? t.put(k, *v) : t.remove(k));
+        Result<void, trie::TrieError> r =
+            secure ? (v ? st.put(k, *v) : st.remove(k)) : (v ? t.put(k, *v) : t.remove(k));
         if (!r) return std::string("error: ") + std::string(to_string(r.error()));
     }
     auto root = secure ? st.root() : t.root();
@@ -99,10 +101,18 @@ void run_file(const std::string& file, bool secure, bool any_order) {
 
 }  // namespace
 
-TEST(TrieConformance, TrieTest) { run_file("trietest.json", false, false); }
-TEST(TrieConformance, TrieAnyOrder) { run_file("trieanyorder.json", false, true); }
-TEST(TrieConformance, TrieTestSecure) { run_file("trietest_secureTrie.json", true, false); }
-TEST(TrieConformance, TrieAnyOrderSecure) { run_file("trieanyorder_secureTrie.json", true, true); }
+TEST(TrieConformance, TrieTest) {
+    run_file("trietest.json", false, false);
+}
+TEST(TrieConformance, TrieAnyOrder) {
+    run_file("trieanyorder.json", false, true);
+}
+TEST(TrieConformance, TrieTestSecure) {
+    run_file("trietest_secureTrie.json", true, false);
+}
+TEST(TrieConformance, TrieAnyOrderSecure) {
+    run_file("trieanyorder_secureTrie.json", true, true);
+}
 TEST(TrieConformance, HexEncodedSecure) {
     run_file("hex_encoded_securetrie_test.json", true, true);
 }
@@ -114,7 +124,8 @@ TEST(TrieConformance, NextPrev) {
     ASSERT_TRUE(cases.is_object());
     for (const auto& [name, c] : cases.items()) {
         trie::Trie t(crypto::ecdsa_suite());
-        for (const auto& k : c.at("in")) ASSERT_TRUE(t.put(parse(k), parse(k)));
+        for (const auto& k : c.at("in"))
+            ASSERT_TRUE(t.put(parse(k), parse(k)));
         for (const auto& q : c.at("tests")) {
             Bytes key = parse(q.at(0));
             auto show = [](const Result<std::optional<Bytes>, trie::TrieError>& r) {
@@ -132,8 +143,10 @@ TEST(TrieConformance, NextPrev) {
 
 // Every file in the directory is either run above or excluded with a reason.
 TEST(TrieConformance, EveryFileAccountedFor) {
-    const std::set<std::string> run = {"trietest.json", "trieanyorder.json",
-                                       "trietest_secureTrie.json", "trieanyorder_secureTrie.json",
+    const std::set<std::string> run = {"trietest.json",
+                                       "trieanyorder.json",
+                                       "trietest_secureTrie.json",
+                                       "trieanyorder_secureTrie.json",
                                        "hex_encoded_securetrie_test.json",
                                        "trietestnextprev.json"};
     for (const auto& [file, why] : kExcluded)
@@ -141,7 +154,8 @@ TEST(TrieConformance, EveryFileAccountedFor) {
     for (const auto& path : testdata::json_files(kDir)) {
         auto name = path.filename().string();
         bool excluded = false;
-        for (const auto& [file, why] : kExcluded) excluded |= name == file;
+        for (const auto& [file, why] : kExcluded)
+            excluded |= name == file;
         EXPECT_TRUE(run.count(name) || excluded) << "unaccounted test file " << name;
     }
     std::printf("[ summary  ] %d trie cases run\n", g_cases);

@@ -64,7 +64,9 @@ public:
 };
 TYPED_TEST_SUITE(KvTest, Backends, BackendNames);
 
-Bytes b(std::string_view s) { return to_bytes(s); }
+Bytes b(std::string_view s) {
+    return to_bytes(s);
+}
 
 using Map = std::map<Bytes, Bytes, BytesLess>;
 
@@ -103,7 +105,8 @@ TYPED_TEST(KvTest, ColumnsAreSeparate) {
     Kv& kv = this->kv();
     for (Column c : all_columns())
         ASSERT_TRUE(kv.put(c, b("same"), b(column_name(c)), kNoSync)) << column_name(c);
-    for (Column c : all_columns()) EXPECT_EQ(*kv.get(c, b("same")), b(column_name(c)));
+    for (Column c : all_columns())
+        EXPECT_EQ(*kv.get(c, b("same")), b(column_name(c)));
     ASSERT_TRUE(kv.del(Column::kBlocks, b("same"), kNoSync));
     EXPECT_FALSE(kv.get(Column::kBlocks, b("same")));
     EXPECT_TRUE(kv.get(Column::kReceipts, b("same")));
@@ -149,8 +152,10 @@ TYPED_TEST(KvTest, IterationIsBytewiseOrdered) {
     WriteBatch batch;
     for (int i = 0; i < 300; ++i) {
         Bytes k(rng() % 6, 0), v(rng() % 8, 0);
-        for (auto& x : k) x = static_cast<uint8_t>(rng() % 4 == 0 ? 0xff : rng());
-        for (auto& x : v) x = static_cast<uint8_t>(rng());
+        for (auto& x : k)
+            x = static_cast<uint8_t>(rng() % 4 == 0 ? 0xff : rng());
+        for (auto& x : v)
+            x = static_cast<uint8_t>(rng());
         want[k] = v;
         batch.put(Column::kState, k, v);
     }
@@ -162,7 +167,8 @@ TYPED_TEST(KvTest, IterationIsBytewiseOrdered) {
     auto it = kv.iterate(Column::kState);
     for (int i = 0; i < 50; ++i) {
         Bytes target(rng() % 4, 0);
-        for (auto& x : target) x = static_cast<uint8_t>(rng());
+        for (auto& x : target)
+            x = static_cast<uint8_t>(rng());
         it->seek(target);
         auto lb = want.lower_bound(target);
         ASSERT_EQ(it->valid(), lb != want.end());
@@ -176,7 +182,8 @@ TYPED_TEST(KvTest, IterationIsBytewiseOrdered) {
 TYPED_TEST(KvTest, PrefixScans) {
     Kv& kv = this->kv();
     WriteBatch batch;
-    for (std::string k : {"a", "ab", "abc", "abd", "ac", "b", ""}) batch.put(Column::kIndex, b(k), b(k));
+    for (std::string k : {"a", "ab", "abc", "abd", "ac", "b", ""})
+        batch.put(Column::kIndex, b(k), b(k));
     Bytes ff{0xff, 0xff}, ff0{0xff, 0xff, 0x00}, fe{0xff, 0xfe};
     batch.put(Column::kIndex, ff, b("1"));
     batch.put(Column::kIndex, ff0, b("2"));
@@ -185,7 +192,8 @@ TYPED_TEST(KvTest, PrefixScans) {
 
     auto keys = [&](BytesView prefix) {
         std::string out;
-        for (auto& [k, v] : scan(kv, Column::kIndex, prefix)) out += to_hex(k, false) + ",";
+        for (auto& [k, v] : scan(kv, Column::kIndex, prefix))
+            out += to_hex(k, false) + ",";
         return out;
     };
     EXPECT_EQ(keys(b("ab")), "6162,616263,616264,");
@@ -231,7 +239,8 @@ TYPED_TEST(KvTest, LargeValues) {
     SCOPED_TRACE("XL_TEST_SEED=" + std::to_string(seed));
     std::mt19937_64 rng(seed);
     Bytes big(size_t{8} << 20);
-    for (auto& x : big) x = static_cast<uint8_t>(rng());
+    for (auto& x : big)
+        x = static_cast<uint8_t>(rng());
     ASSERT_TRUE(kv.put(Column::kBlocks, b("big"), big, kNoSync));
     EXPECT_EQ(*kv.get(Column::kBlocks, b("big")), big);
     Bytes max_key(kMaxKeyBytes, 0x5a);
@@ -298,7 +307,8 @@ TEST(Storage, ErrorAndColumnNames) {
                    StorageError::kInvalidArgument, StorageError::kBusy})
         EXPECT_FALSE(to_string(e).empty());
     std::set<std::string_view> names;
-    for (Column c : all_columns()) names.insert(column_name(c));
+    for (Column c : all_columns())
+        names.insert(column_name(c));
     EXPECT_EQ(names.size(), kColumnCount);
     EXPECT_EQ(column_name(Column::kDefault), "default");
 }

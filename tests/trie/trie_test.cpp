@@ -43,13 +43,15 @@ std::string suite_name(const ::testing::TestParamInfo<const crypto::CryptoSuite*
 // prefixes of other keys (branch values) and every node kind occur often.
 Bytes random_key(std::mt19937_64& rng) {
     Bytes k(rng() % 5, 0);
-    for (auto& x : k) x = static_cast<uint8_t>(rng() % 3 == 0 ? rng() : rng() % 4 * 0x11);
+    for (auto& x : k)
+        x = static_cast<uint8_t>(rng() % 3 == 0 ? rng() : rng() % 4 * 0x11);
     return k;
 }
 // Values both shorter and longer than 32 bytes, so nodes are inlined or hashed.
 Bytes random_value(std::mt19937_64& rng) {
     Bytes v(1 + rng() % (rng() % 2 ? 4 : 60), 0);
-    for (auto& x : v) x = static_cast<uint8_t>(rng());
+    for (auto& x : v)
+        x = static_cast<uint8_t>(rng());
     return v;
 }
 
@@ -58,7 +60,8 @@ Trie build(const crypto::CryptoSuite& suite, const Map& m, std::mt19937_64& rng,
     std::vector<std::pair<Bytes, Bytes>> items(m.begin(), m.end());
     std::shuffle(items.begin(), items.end(), rng);
     Trie t(suite, kv);
-    for (auto& [k, v] : items) EXPECT_TRUE(t.put(k, v));
+    for (auto& [k, v] : items)
+        EXPECT_TRUE(t.put(k, v));
     return t;
 }
 
@@ -93,7 +96,8 @@ TEST_P(TrieTest, EmptyRoot) {
     EXPECT_EQ(root_of(t), want);
     EXPECT_EQ(empty_root(suite()), want);
     if (suite().id() == crypto::SuiteId::kEcdsa) {
-        EXPECT_EQ(to_hex(want), "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+        EXPECT_EQ(to_hex(want),
+                  "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
     }
     ASSERT_TRUE(t.put(to_bytes("a"), to_bytes("b")));
     EXPECT_NE(root_of(t), want);
@@ -174,7 +178,8 @@ namespace {
 void commit_reopen_cycle(const crypto::CryptoSuite& suite, storage::Kv& kv, uint64_t seed) {
     std::mt19937_64 rng(seed);
     Map ref;
-    for (int i = 0; i < 300; ++i) ref[random_key(rng)] = random_value(rng);
+    for (int i = 0; i < 300; ++i)
+        ref[random_key(rng)] = random_value(rng);
     Trie t = build(suite, ref, rng, &kv);
     storage::WriteBatch batch;
     auto root = t.commit(batch);
@@ -226,7 +231,8 @@ TEST_P(TrieTest, CommitAndReopenRocksKv) {
         ASSERT_TRUE(kv);
         commit_reopen_cycle(suite(), **kv, seed);
         std::mt19937_64 rng(seed + 1);
-        for (int i = 0; i < 200; ++i) ref[random_key(rng)] = random_value(rng);
+        for (int i = 0; i < 200; ++i)
+            ref[random_key(rng)] = random_value(rng);
         Trie t = build(suite(), ref, rng, kv->get());
         storage::WriteBatch batch;
         root = *t.commit(batch);
@@ -263,7 +269,8 @@ TEST_P(TrieTest, MissingAndCorruptNodesAreErrors) {
     SCOPED_TRACE("XL_TEST_SEED=" + std::to_string(seed));
     std::mt19937_64 rng(seed);
     Map ref;
-    for (int i = 0; i < 100; ++i) ref[random_key(rng)] = random_value(rng);
+    for (int i = 0; i < 100; ++i)
+        ref[random_key(rng)] = random_value(rng);
     Trie t = build(suite(), ref, rng);
     storage::WriteBatch batch;
     auto root = t.commit(batch);
@@ -325,12 +332,15 @@ TEST_P(TrieTest, ProofsVerify) {
     for (int round = 0; round < 10; ++round) {
         Map ref;
         int n = static_cast<int>(rng() % 200);
-        for (int i = 0; i < n; ++i) ref[random_key(rng)] = random_value(rng);
+        for (int i = 0; i < n; ++i)
+            ref[random_key(rng)] = random_value(rng);
         Trie t = build(suite(), ref, rng);
         Hash256 root = root_of(t);
         std::vector<Bytes> keys;
-        for (auto& [k, v] : ref) keys.push_back(k);
-        for (int i = 0; i < 30; ++i) keys.push_back(random_key(rng));
+        for (auto& [k, v] : ref)
+            keys.push_back(k);
+        for (int i = 0; i < 30; ++i)
+            keys.push_back(random_key(rng));
         for (const Bytes& k : keys) {
             auto proof = t.prove(k);
             ASSERT_TRUE(proof);
@@ -375,7 +385,8 @@ TEST_P(TrieTest, ProofsFromReopenedTrie) {
     storage::MemoryKv kv;
     std::mt19937_64 rng(7);
     Map ref;
-    for (int i = 0; i < 100; ++i) ref[random_key(rng)] = random_value(rng);
+    for (int i = 0; i < 100; ++i)
+        ref[random_key(rng)] = random_value(rng);
     Trie t = build(suite(), ref, rng, &kv);
     storage::WriteBatch batch;
     auto root = t.commit(batch);
@@ -408,7 +419,8 @@ TEST_P(TrieTest, RandomBytesAsProofsNeverCrash) {
     SCOPED_TRACE("XL_TEST_SEED=" + std::to_string(seed));
     std::mt19937_64 rng(seed);
     Map ref;
-    for (int i = 0; i < 50; ++i) ref[random_key(rng)] = random_value(rng);
+    for (int i = 0; i < 50; ++i)
+        ref[random_key(rng)] = random_value(rng);
     Trie t = build(suite(), ref, rng);
     for (int i = 0; i < 3000; ++i) {
         Bytes key = random_key(rng);
@@ -417,7 +429,8 @@ TEST_P(TrieTest, RandomBytesAsProofsNeverCrash) {
             // Pure noise.
             for (size_t n = rng() % 4; n > 0; --n) {
                 Bytes node(rng() % 120);
-                for (auto& x : node) x = static_cast<uint8_t>(rng());
+                for (auto& x : node)
+                    x = static_cast<uint8_t>(rng());
                 proof.push_back(node);
             }
         } else {
@@ -434,7 +447,8 @@ TEST_P(TrieTest, RandomBytesAsProofsNeverCrash) {
             EXPECT_TRUE(r.error() == TrieError::kBadProof) << to_string(r.error());
         }
         // Decoding alone must not crash either.
-        for (auto& node : proof) (void)decode_node(suite(), node);
+        for (auto& node : proof)
+            (void)decode_node(suite(), node);
     }
 }
 
@@ -463,7 +477,8 @@ TEST_P(TrieTest, OrderedRootUsesRlpIndexKeys) {
     ASSERT_TRUE(empty);
     EXPECT_EQ(*empty, empty_root(suite()));
     // 300 items cross the RLP(index) forms 0x80 (0), single bytes, 0x81xx and 0x82xxxx.
-    for (int i = 0; i < 300; ++i) items.push_back(random_value(rng));
+    for (int i = 0; i < 300; ++i)
+        items.push_back(random_value(rng));
     Trie t(suite());
     for (size_t i = items.size(); i-- > 0;) {  // reverse order: the root must not care
         Bytes key;
@@ -545,21 +560,21 @@ TEST(TrieNode, DecodeRejectsNonCanonicalNodes) {
     auto leaf = [](Bytes hp, Bytes value) {
         return rlp::ListBuilder().add_string(hp).add_string(value).finish();
     };
-    EXPECT_TRUE(decode_node(s, leaf({0x20, 0x12}, {0x05})));      // even leaf
-    EXPECT_TRUE(decode_node(s, leaf({0x31, 0x23}, {0x05})));      // odd leaf
-    EXPECT_FALSE(decode_node(s, leaf({0x21, 0x12}, {0x05})));     // even with nonzero padding
-    EXPECT_FALSE(decode_node(s, leaf({0x40, 0x12}, {0x05})));     // flag 4
-    EXPECT_FALSE(decode_node(s, leaf({}, {0x05})));               // no flag byte
-    EXPECT_FALSE(decode_node(s, leaf({0x20}, {})));               // empty leaf value
+    EXPECT_TRUE(decode_node(s, leaf({0x20, 0x12}, {0x05})));   // even leaf
+    EXPECT_TRUE(decode_node(s, leaf({0x31, 0x23}, {0x05})));   // odd leaf
+    EXPECT_FALSE(decode_node(s, leaf({0x21, 0x12}, {0x05})));  // even with nonzero padding
+    EXPECT_FALSE(decode_node(s, leaf({0x40, 0x12}, {0x05})));  // flag 4
+    EXPECT_FALSE(decode_node(s, leaf({}, {0x05})));            // no flag byte
+    EXPECT_FALSE(decode_node(s, leaf({0x20}, {})));            // empty leaf value
     Bytes short_child = leaf({0x20, 0x01}, {0x05});
     auto ext = [](Bytes hp, BytesView child_raw) {
         return rlp::ListBuilder().add_string(hp).add_raw(child_raw).finish();
     };
     Bytes hash_ref{0xa0};
     hash_ref.resize(33, 0x11);
-    EXPECT_TRUE(decode_node(s, ext({0x11}, short_child)));  // inlined child
+    EXPECT_TRUE(decode_node(s, ext({0x11}, short_child)));     // inlined child
     EXPECT_TRUE(decode_node(s, ext({0x00, 0x12}, hash_ref)));  // hashed child
-    EXPECT_FALSE(decode_node(s, ext({0x11}, Bytes{0x80})));  // no child
+    EXPECT_FALSE(decode_node(s, ext({0x11}, Bytes{0x80})));    // no child
     // An extension with an empty path would loop in place: rejected.
     EXPECT_FALSE(decode_node(s, ext({0x00}, hash_ref)));
     Bytes big_child = leaf({0x20, 0x01}, Bytes(40, 7));  // >= 32 bytes cannot be inlined
@@ -571,7 +586,8 @@ TEST(TrieNode, DecodeRejectsNonCanonicalNodes) {
     three.add_string(Bytes{0x20}).add_string(Bytes{1}).add_string(Bytes{2});
     EXPECT_FALSE(decode_node(s, three.finish()));
     rlp::ListBuilder branch;
-    for (int i = 0; i < 16; ++i) branch.add_string({});
+    for (int i = 0; i < 16; ++i)
+        branch.add_string({});
     branch.add_string(Bytes{9});
     EXPECT_TRUE(decode_node(s, branch.finish()));
     branch.add_string({});  // 18 items
@@ -585,7 +601,8 @@ TEST(TrieNode, EncodeDecodeRoundTrip) {
     Trie t(s);
     storage::MemoryKv kv;
     std::mt19937_64 rng(11);
-    for (int i = 0; i < 200; ++i) ASSERT_TRUE(t.put(random_key(rng), random_value(rng)));
+    for (int i = 0; i < 200; ++i)
+        ASSERT_TRUE(t.put(random_key(rng), random_value(rng)));
     storage::WriteBatch batch;
     ASSERT_TRUE(t.commit(batch));
     for (const auto& op : batch.ops()) {
