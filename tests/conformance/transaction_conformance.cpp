@@ -10,6 +10,9 @@
 //   class the expected exception names (kExpected below); if decoding succeeds, the intrinsic
 //   gas must still match where the test gives one.
 // Every case is reported by name. Exclusions: none (kExcluded is empty and must stay justified).
+// A second test takes the signed transactions (`txbytes`) of the GeneralStateTests
+// directories about transactions (README.md §1.3 step 2): they must decode to the fields the
+// test lists, with its sender; the one with a 257-bit value must not decode.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -225,4 +228,151 @@ TEST(TransactionTests, EveryCase) {
     // README §1.4: 210 files; a shrinking count means the data or the walk is broken.
     EXPECT_GE(cases, 210u);
     EXPECT_EQ(excluded, kExcluded.size());
+}
+
+namespace {
+
+// The GeneralStateTests directories whose subject is the transaction itself.
+const char* const kStateTestDirs[] = {
+    "ethereum/GeneralStateTests/stEIP1559",
+    "ethereum/GeneralStateTests/stEIP2930",
+    "ethereum/GeneralStateTests/stTransactionTest",
+    "ethereum/GeneralStateTests/stChainId",
+    "ethereum/GeneralStateTests/stEIP3607",
+    "ethereum/GeneralStateTests/stInitCodeTest",
+    "ethereum/GeneralStateTests/Shanghai/stEIP3860-limitmeterinitcode",
+};
+
+// Exceptions that need no state: our stateless rules must reject these transactions.
+const std::set<std::string> kStatelessExceptions = {
+    "TransactionException.INTRINSIC_GAS_TOO_LOW",
+    "TransactionException.PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",
+    "TransactionException.INITCODE_SIZE_EXCEEDED",
+    "TransactionException.GASLIMIT_PRICE_PRODUCT_OVERFLOW",
+    "TransactionException.NONCE_IS_MAX",
+};
+
+std::vector<std::string> split_alternatives(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    for (size_t bar; (bar = s.find('|', start)) != std::string::npos; start = bar + 1) {
+        out.push_back(s.substr(start, bar - start));
+    }
+    out.push_back(s.substr(start));
+    return out;
+}
+
+U256 u256_of(const json& j) {
+    auto v = U256::from_string(j.get<std::string>());
+    EXPECT_TRUE(v.has_value()) << j.dump();
+    return v.value_or(U256(0));
+}
+
+// The transaction the test describes for one post entry, compared field by field.
+void expect_fields(const json& t, const json& indexes, const Transaction& tx, const std::string& id) {
+    const size_t d = indexes.at("data"), g = indexes.at("gas"), v = indexes.at("value");
+    // Type 2 with fee caps; else type 1 if this data index has an access list (a null entry
+    // of accessLists means none: a legacy transaction); else legacy.
+    const bool has_list = t.contains("accessLists") && !t["accessLists"].at(d).is_null();
+    const TxType want_type = t.contains("maxFeePerGas") ? TxType::kDynamicFee
+                             : has_list                 ? TxType::kAccessList
+                                                        : TxType::kLegacy;
+    EXPECT_EQ(tx.type, want_type) << id;
+    EXPECT_EQ(U256(tx.nonce), u256_of(t.at("nonce"))) << id;
+    EXPECT_EQ(U256(tx.gas_limit), u256_of(t.at("gasLimit").at(g))) << id;
+    EXPECT_EQ(tx.value, u256_of(t.at("value").at(v))) << id;
+    EXPECT_EQ(to_hex(tx.data), t.at("data").at(d).get<std::string>()) << id;
+    const std::string to = t.at("to").get<std::string>();
+    EXPECT_EQ(tx.to ? to_hex(*tx.to) : std::string(), to.empty() ? to : to_hex(*from_hex(to)))
+        << id;
+    if (want_type == TxType::kDynamicFee) {
+        EXPECT_EQ(tx.max_fee, u256_of(t.at("maxFeePerGas"))) << id;
+        EXPECT_EQ(tx.max_priority_fee, u256_of(t.at("maxPriorityFeePerGas"))) << id;
+    } else {
+        EXPECT_EQ(tx.gas_price, u256_of(t.at("gasPrice"))) << id;
+    }
+    json want_list = json::array();
+    if (has_list) want_list = t["accessLists"].at(d);
+    ASSERT_EQ(tx.access_list.size(), want_list.size()) << id;
+    for (size_t i = 0; i < want_list.size(); ++i) {
+        EXPECT_EQ(to_hex(tx.access_list[i].address),
+                  to_hex(*from_hex(want_list[i].at("address").get<std::string>())))
+            << id;
+        const json& keys = want_list[i].at("storageKeys");
+        ASSERT_EQ(tx.access_list[i].storage_keys.size(), keys.size()) << id;
+        for (size_t k = 0; k < keys.size(); ++k) {
+            EXPECT_EQ(to_hex(tx.access_list[i].storage_keys[k]), keys[k].get<std::string>())
+                << id;
+        }
+    }
+}
+
+}  // namespace
+
+TEST(GeneralStateTestsTxbytes, DecodeToTheTestsTransaction) {
+    size_t entries = 0, rejected = 0;
+    for (const char* dir : kStateTestDirs) {
+        for (const auto& path : testdata::json_files(dir)) {
+            const auto rel = std::filesystem::relative(path, testdata::root()).string();
+            const json file = testdata::load_json(rel);
+            for (const auto& [name, test] : file.items()) {
+                if (!test.at("post").contains("Cancun")) continue;
+                const json& t = test.at("transaction");
+                const auto want_sender = fixed_from_hex<20>(t.at("sender").get<std::string>());
+                ASSERT_TRUE(want_sender.has_value()) << rel;
+                for (const auto& post : test["post"]["Cancun"]) {
+                    ++entries;
+                    const json& ix = post.at("indexes");
+                    const std::string id = rel + "/" + name + " d" + ix.at("data").dump() + "g" +
+                                           ix.at("gas").dump() + "v" + ix.at("value").dump();
+                    const std::string exception = post.value("expectException", "");
+                    auto raw = from_hex(post.at("txbytes").get<std::string>());
+                    ASSERT_TRUE(raw.has_value()) << id;
+                    DecodeDiagnostic diag;
+                    auto tx = decode_transaction(*raw, &diag);
+                    if (exception == "TransactionException.RLP_INVALID_VALUE") {
+                        // A value of more than 256 bits (README.md §1.3).
+                        ++rejected;
+                        ASSERT_FALSE(tx.has_value()) << id;
+                        EXPECT_EQ(tx.error(), TxError::kRlpUint256Overflow) << id;
+                        EXPECT_EQ(diag.field, "value") << id;
+                        std::printf("[ case     ] %s: ok, rejected: %s (at %s)\n", id.c_str(),
+                                    std::string(to_string(tx.error())).c_str(),
+                                    std::string(diag.field).c_str());
+                        continue;
+                    }
+                    ASSERT_TRUE(tx.has_value()) << id << ": " << to_string(tx.error());
+                    EXPECT_EQ(tx->encode(), *raw) << id;
+                    expect_fields(t, ix, *tx, id);
+                    auto sender = tx->recover_sender(crypto::ecdsa_suite());
+                    ASSERT_TRUE(sender.has_value()) << id << ": " << to_string(sender.error());
+                    EXPECT_EQ(to_hex(*sender), to_hex(*want_sender)) << id;
+                    // Stateless rules: valid entries pass them; entries whose every expected
+                    // exception is stateless fail them; state-dependent ones are not ours.
+                    auto checked = check_transaction(*tx, crypto::ecdsa_suite(), kChainId);
+                    const auto alternatives = split_alternatives(exception);
+                    bool all_stateless = !exception.empty();
+                    for (const auto& a : alternatives) {
+                        all_stateless = all_stateless && kStatelessExceptions.contains(a);
+                    }
+                    if (exception.empty()) {
+                        EXPECT_TRUE(checked.has_value())
+                            << id << ": " << to_string(checked.error());
+                    } else if (all_stateless) {
+                        ++rejected;
+                        EXPECT_FALSE(checked.has_value()) << id << ": expected " << exception;
+                    }
+                    const bool ok = exception.empty() ? checked.has_value()
+                                                      : (!all_stateless || !checked);
+                    std::printf("[ case     ] %s: %s, %s%s%s\n", id.c_str(), ok ? "ok" : "FAILED",
+                                checked ? "accepted" : "rejected: ",
+                                checked ? "" : std::string(to_string(checked.error())).c_str(),
+                                exception.empty() ? "" : (", expected " + exception).c_str());
+                }
+            }
+        }
+    }
+    std::printf("[ summary  ] %zu GeneralStateTests entries, %zu rejected statelessly\n",
+                entries, rejected);
+    EXPECT_GE(entries, 2000u);
 }
