@@ -52,14 +52,16 @@ void decode(benchmark::State& state, TxType type) {
 void hash(benchmark::State& state, TxType type) {
     const auto& suite = suite_for(type);
     const Transaction tx = *protocol::decode_transaction(erc20_transfer(type));
-    for (auto _ : state) benchmark::DoNotOptimize(tx.hash(suite));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(tx.hash(suite));
 }
 
 void recover_sender(benchmark::State& state, TxType type) {
     const auto& suite = suite_for(type);
     const Transaction tx = *protocol::decode_transaction(erc20_transfer(type));
     if (!tx.recover_sender(suite)) std::abort();
-    for (auto _ : state) benchmark::DoNotOptimize(tx.recover_sender(suite));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(tx.recover_sender(suite));
 }
 
 // Everything admission does with the bytes: decode, hash, sender.

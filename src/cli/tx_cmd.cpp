@@ -121,7 +121,9 @@ protocol::AccessList parse_access_list(const std::string& text) {
     return list;
 }
 
-std::string hex_u64(uint64_t v) { return U256(v).to_hex(); }
+std::string hex_u64(uint64_t v) {
+    return U256(v).to_hex();
+}
 
 json tx_json(const Transaction& tx, const crypto::CryptoSuite& suite, const Address& from) {
     json j;
@@ -146,7 +148,8 @@ json tx_json(const Transaction& tx, const crypto::CryptoSuite& suite, const Addr
         json list = json::array();
         for (const auto& e : tx.access_list) {
             json keys = json::array();
-            for (const auto& k : e.storage_keys) keys.push_back(to_hex(k));
+            for (const auto& k : e.storage_keys)
+                keys.push_back(to_hex(k));
             list.push_back({{"address", to_hex(e.address)}, {"storageKeys", keys}});
         }
         j["accessList"] = list;
@@ -204,9 +207,9 @@ crypto::SecretKey load_key(const SignOptions& o, const crypto::CryptoSuite& suit
 void run_sign(const SignOptions& o) {
     const auto& suite = suite_named(o.crypto);
     Transaction tx;
-    tx.type = o.type.empty() ? (suite.id() == crypto::SuiteId::kSm ? TxType::kSm
-                                                                    : TxType::kDynamicFee)
-                             : parse_type(o.type);
+    tx.type = o.type.empty()
+                  ? (suite.id() == crypto::SuiteId::kSm ? TxType::kSm : TxType::kDynamicFee)
+                  : parse_type(o.type);
     if (!protocol::type_allowed(tx.type, suite)) {
         fail("type " + std::string(to_string(tx.type)) + " is not signed by the " +
              std::string(suite.name()) + " suite");
@@ -226,7 +229,8 @@ void run_sign(const SignOptions& o) {
         fail("type " + std::string(to_string(tx.type)) + " takes --gas-price, not --max-fee");
     }
     if (!priced && o.gas_price) {
-        fail("type " + std::string(to_string(tx.type)) + " takes --max-fee and "
+        fail("type " + std::string(to_string(tx.type)) +
+             " takes --max-fee and "
              "--max-priority-fee, not --gas-price");
     }
     if (o.gas_price) tx.gas_price = parse_u256("--gas-price", *o.gas_price);
@@ -256,7 +260,8 @@ void run_sign(const SignOptions& o) {
     const auto sk = load_key(o, suite);
     if (auto s = tx.sign(suite, sk); !s) fail(std::string(to_string(s.error())));
     const Bytes raw = tx.encode();
-    if (raw.size() > protocol::kMaxTxSize) fail(std::string(to_string(protocol::TxError::kOversized)));
+    if (raw.size() > protocol::kMaxTxSize)
+        fail(std::string(to_string(protocol::TxError::kOversized)));
     auto from = tx.recover_sender(suite);
     if (!from) fail(std::string(to_string(from.error())));  // our bug, but say so
     std::cout << tx_json(tx, suite, *from).dump(2) << "\n";
@@ -305,13 +310,13 @@ void add_tx_command(CLI::App& app) {
     sign->add_option("--data", f->data, "Call data or init code, 0x-hex");
     sign->add_option("--access-list", f->access_list,
                      "JSON: [{\"address\": \"0x..\", \"storageKeys\": [\"0x..\"]}]");
-    auto* sf = sign->add_option("--secret-file", f->secret_file,
-                                "File holding the secret key as hex");
-    auto* kf = sign->add_option("--key", f->key, "Keystore file (password: --password-file, "
-                                                 "else asked on the terminal)");
+    auto* sf =
+        sign->add_option("--secret-file", f->secret_file, "File holding the secret key as hex");
+    auto* kf = sign->add_option("--key", f->key,
+                                "Keystore file (password: --password-file, "
+                                "else asked on the terminal)");
     sf->excludes(kf);
-    sign->add_option("--password-file", f->password_file, "File holding the password")
-        ->needs(kf);
+    sign->add_option("--password-file", f->password_file, "File holding the password")->needs(kf);
     sign->callback([f, sign] {
         auto given = [sign](const char* flag, const std::string& v) {
             return sign->count(flag) ? std::optional<std::string>(v) : std::nullopt;

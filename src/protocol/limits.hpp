@@ -16,13 +16,13 @@ inline constexpr size_t kMaxTxSize = 128 * 1024;
 inline constexpr size_t kMaxInitCodeSize = 49152;
 
 // Intrinsic gas, Cancun (Yellow Paper eq. 60 with later EIPs).
-inline constexpr uint64_t kTxGas = 21000;                      // G_transaction
-inline constexpr uint64_t kTxCreateGas = 32000;                // G_txcreate (EIP-2)
-inline constexpr uint64_t kTxDataZeroGas = 4;                  // G_txdatazero
-inline constexpr uint64_t kTxDataNonZeroGas = 16;              // EIP-2028
-inline constexpr uint64_t kAccessListAddressGas = 2400;        // EIP-2930
-inline constexpr uint64_t kAccessListStorageKeyGas = 1900;     // EIP-2930
-inline constexpr uint64_t kInitCodeWordGas = 2;                // EIP-3860
+inline constexpr uint64_t kTxGas = 21000;                   // G_transaction
+inline constexpr uint64_t kTxCreateGas = 32000;             // G_txcreate (EIP-2)
+inline constexpr uint64_t kTxDataZeroGas = 4;               // G_txdatazero
+inline constexpr uint64_t kTxDataNonZeroGas = 16;           // EIP-2028
+inline constexpr uint64_t kAccessListAddressGas = 2400;     // EIP-2930
+inline constexpr uint64_t kAccessListStorageKeyGas = 1900;  // EIP-2930
+inline constexpr uint64_t kInitCodeWordGas = 2;             // EIP-3860
 
 // EIP-2681: a nonce is at most 2^64 - 2, so that it can always be incremented.
 inline constexpr uint64_t kMaxNonce = UINT64_MAX - 1;

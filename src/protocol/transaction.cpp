@@ -15,10 +15,14 @@ namespace xl::protocol {
 
 std::string_view to_string(TxType t) noexcept {
     switch (t) {
-        case TxType::kLegacy: return "legacy";
-        case TxType::kAccessList: return "2930";
-        case TxType::kDynamicFee: return "1559";
-        case TxType::kSm: return "sm";
+        case TxType::kLegacy:
+            return "legacy";
+        case TxType::kAccessList:
+            return "2930";
+        case TxType::kDynamicFee:
+            return "1559";
+        case TxType::kSm:
+            return "sm";
     }
     return "unknown";
 }
@@ -26,31 +30,54 @@ std::string_view to_string(TxType t) noexcept {
 std::string_view to_string(TxError e) noexcept {
     // go-ethereum's texts where it has one (core/types, core/error.go, rlp/decode.go).
     switch (e) {
-        case TxError::kEmpty: return "typed transaction too short";
-        case TxError::kOversized: return "oversized data";
-        case TxError::kTypeNotSupported: return "transaction type not supported";
-        case TxError::kRlpTruncated: return "rlp: value size exceeds available input length";
-        case TxError::kRlpTrailingBytes: return "rlp: input contains more than one value";
-        case TxError::kRlpNonCanonicalSize: return "rlp: non-canonical size information";
-        case TxError::kRlpNonCanonicalInt: return "rlp: non-canonical integer format";
-        case TxError::kRlpExpectedString: return "rlp: expected input string or byte";
-        case TxError::kRlpExpectedList: return "rlp: expected input list";
-        case TxError::kRlpTooFewElements: return "rlp: too few elements";
-        case TxError::kRlpTooManyElements: return "rlp: input list has too many elements";
-        case TxError::kRlpUint64Overflow: return "rlp: input string too long for uint64";
-        case TxError::kRlpUint256Overflow: return "rlp: integer exceeds 256 bits";
-        case TxError::kRlpWrongLength: return "rlp: input string has the wrong size";
-        case TxError::kInvalidChainId: return "invalid chain id for signer";
-        case TxError::kInvalidSignature: return "invalid transaction v, r, s values";
-        case TxError::kInvalidSender: return "invalid sender";
-        case TxError::kInvalidSecretKey: return "invalid secret key";
-        case TxError::kSigningFailed: return "signing failed";
-        case TxError::kNonceMax: return "nonce has max value";
+        case TxError::kEmpty:
+            return "typed transaction too short";
+        case TxError::kOversized:
+            return "oversized data";
+        case TxError::kTypeNotSupported:
+            return "transaction type not supported";
+        case TxError::kRlpTruncated:
+            return "rlp: value size exceeds available input length";
+        case TxError::kRlpTrailingBytes:
+            return "rlp: input contains more than one value";
+        case TxError::kRlpNonCanonicalSize:
+            return "rlp: non-canonical size information";
+        case TxError::kRlpNonCanonicalInt:
+            return "rlp: non-canonical integer format";
+        case TxError::kRlpExpectedString:
+            return "rlp: expected input string or byte";
+        case TxError::kRlpExpectedList:
+            return "rlp: expected input list";
+        case TxError::kRlpTooFewElements:
+            return "rlp: too few elements";
+        case TxError::kRlpTooManyElements:
+            return "rlp: input list has too many elements";
+        case TxError::kRlpUint64Overflow:
+            return "rlp: input string too long for uint64";
+        case TxError::kRlpUint256Overflow:
+            return "rlp: integer exceeds 256 bits";
+        case TxError::kRlpWrongLength:
+            return "rlp: input string has the wrong size";
+        case TxError::kInvalidChainId:
+            return "invalid chain id for signer";
+        case TxError::kInvalidSignature:
+            return "invalid transaction v, r, s values";
+        case TxError::kInvalidSender:
+            return "invalid sender";
+        case TxError::kInvalidSecretKey:
+            return "invalid secret key";
+        case TxError::kSigningFailed:
+            return "signing failed";
+        case TxError::kNonceMax:
+            return "nonce has max value";
         case TxError::kTipAboveFeeCap:
             return "max priority fee per gas higher than max fee per gas";
-        case TxError::kFeeProductOverflow: return "gas limit * fee cap exceeds 256 bits";
-        case TxError::kMaxInitCodeSize: return "max initcode size exceeded";
-        case TxError::kIntrinsicGas: return "intrinsic gas too low";
+        case TxError::kFeeProductOverflow:
+            return "gas limit * fee cap exceeds 256 bits";
+        case TxError::kMaxInitCodeSize:
+            return "max initcode size exceeded";
+        case TxError::kIntrinsicGas:
+            return "intrinsic gas too low";
     }
     return "unknown transaction error";
 }
@@ -86,17 +113,25 @@ bool is_known_type(uint8_t b) noexcept {
 
 TxError from_rlp(rlp::DecodeError e, bool wide) noexcept {
     switch (e) {
-        case rlp::DecodeError::kTruncated: return TxError::kRlpTruncated;
-        case rlp::DecodeError::kTrailingBytes: return TxError::kRlpTrailingBytes;
+        case rlp::DecodeError::kTruncated:
+            return TxError::kRlpTruncated;
+        case rlp::DecodeError::kTrailingBytes:
+            return TxError::kRlpTrailingBytes;
         case rlp::DecodeError::kNonCanonicalSize:
-        case rlp::DecodeError::kSingleByteAsString: return TxError::kRlpNonCanonicalSize;
-        case rlp::DecodeError::kLeadingZeros: return TxError::kRlpNonCanonicalInt;
+        case rlp::DecodeError::kSingleByteAsString:
+            return TxError::kRlpNonCanonicalSize;
+        case rlp::DecodeError::kLeadingZeros:
+            return TxError::kRlpNonCanonicalInt;
         case rlp::DecodeError::kOverflow:
             return wide ? TxError::kRlpUint256Overflow : TxError::kRlpUint64Overflow;
-        case rlp::DecodeError::kExpectedString: return TxError::kRlpExpectedString;
-        case rlp::DecodeError::kExpectedList: return TxError::kRlpExpectedList;
-        case rlp::DecodeError::kWrongLength: return TxError::kRlpWrongLength;
-        case rlp::DecodeError::kTooDeep: return TxError::kRlpExpectedString;
+        case rlp::DecodeError::kExpectedString:
+            return TxError::kRlpExpectedString;
+        case rlp::DecodeError::kExpectedList:
+            return TxError::kRlpExpectedList;
+        case rlp::DecodeError::kWrongLength:
+            return TxError::kRlpWrongLength;
+        case rlp::DecodeError::kTooDeep:
+            return TxError::kRlpExpectedString;
     }
     return TxError::kRlpExpectedString;
 }
@@ -165,11 +200,11 @@ private:
     DecodeDiagnostic* diag_ = nullptr;
 };
 
-#define XL_TX_ASSIGN(lhs, expr)                          \
-    do {                                                 \
-        auto xl_tx_r_ = (expr);                          \
+#define XL_TX_ASSIGN(lhs, expr)                             \
+    do {                                                    \
+        auto xl_tx_r_ = (expr);                             \
         if (!xl_tx_r_) return unexpected(xl_tx_r_.error()); \
-        lhs = std::move(*xl_tx_r_);                      \
+        lhs = std::move(*xl_tx_r_);                         \
     } while (0)
 
 // EIP-2930: [[address, [storageKey, ...]], ...].
@@ -290,7 +325,8 @@ void put_access_list(rlp::ListBuilder& b, const AccessList& access_list) {
     rlp::ListBuilder list;
     for (const auto& entry : access_list) {
         rlp::ListBuilder keys;
-        for (const auto& key : entry.storage_keys) keys.add_string(key.view());
+        for (const auto& key : entry.storage_keys)
+            keys.add_string(key.view());
         rlp::ListBuilder e;
         e.add_string(entry.address.view()).add_list(keys);
         list.add_list(e);
@@ -371,7 +407,9 @@ Hash256 Transaction::signing_hash(const crypto::CryptoSuite& suite) const {
     return suite.hash(signing_message());
 }
 
-Hash256 Transaction::hash(const crypto::CryptoSuite& suite) const { return suite.hash(encode()); }
+Hash256 Transaction::hash(const crypto::CryptoSuite& suite) const {
+    return suite.hash(encode());
+}
 
 Result<void, TxError> Transaction::sign(const crypto::CryptoSuite& suite,
                                         const crypto::SecretKey& sk) {

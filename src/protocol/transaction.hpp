@@ -32,30 +32,30 @@ std::string_view to_string(TxType t) noexcept;
 // Errors of decoding, signing, sender recovery and validation. Texts follow go-ethereum
 // where it has one (STYLE.md 5): ethers and its users match on them.
 enum class TxError {
-    kEmpty,                 // no bytes at all
-    kOversized,             // more than kMaxTxSize bytes
-    kTypeNotSupported,      // an unknown type byte, type 3 (blobs), or a type of the other suite
-    kRlpTruncated,          // an item runs past the end of its input or list
-    kRlpTrailingBytes,      // bytes after the envelope
-    kRlpNonCanonicalSize,   // non-minimal length prefix, or a single byte < 0x80 as a string
-    kRlpNonCanonicalInt,    // an integer with leading zero bytes
-    kRlpExpectedString,     // a list where a string (integer, address, data) belongs
-    kRlpExpectedList,       // a string where a list belongs (the envelope, the access list)
-    kRlpTooFewElements,     // the list ends before the last field
-    kRlpTooManyElements,    // the list has items after the last field
-    kRlpUint64Overflow,     // nonce or gas limit of more than 64 bits
-    kRlpUint256Overflow,    // an amount of more than 256 bits
-    kRlpWrongLength,        // an address, storage key or public key of the wrong length
-    kInvalidChainId,        // legacy v neither 27/28 nor >= 35, or a chain id not ours
-    kInvalidSignature,      // legacy v 0/1, yParity > 1, r or s out of range, s > n/2 (EIP-2)
-    kInvalidSender,         // recovery or SM2 verification failed
-    kInvalidSecretKey,      // signing with a key that is zero or >= n
-    kSigningFailed,         // the crypto library failed (not the input's fault)
-    kNonceMax,              // nonce 2^64-1 (EIP-2681)
-    kTipAboveFeeCap,        // maxPriorityFeePerGas > maxFeePerGas (EIP-1559)
-    kFeeProductOverflow,    // gasLimit * gasPrice (or maxFee) does not fit in 256 bits
-    kMaxInitCodeSize,       // creation with init code > 49152 bytes (EIP-3860)
-    kIntrinsicGas,          // gasLimit below the intrinsic gas
+    kEmpty,                // no bytes at all
+    kOversized,            // more than kMaxTxSize bytes
+    kTypeNotSupported,     // an unknown type byte, type 3 (blobs), or a type of the other suite
+    kRlpTruncated,         // an item runs past the end of its input or list
+    kRlpTrailingBytes,     // bytes after the envelope
+    kRlpNonCanonicalSize,  // non-minimal length prefix, or a single byte < 0x80 as a string
+    kRlpNonCanonicalInt,   // an integer with leading zero bytes
+    kRlpExpectedString,    // a list where a string (integer, address, data) belongs
+    kRlpExpectedList,      // a string where a list belongs (the envelope, the access list)
+    kRlpTooFewElements,    // the list ends before the last field
+    kRlpTooManyElements,   // the list has items after the last field
+    kRlpUint64Overflow,    // nonce or gas limit of more than 64 bits
+    kRlpUint256Overflow,   // an amount of more than 256 bits
+    kRlpWrongLength,       // an address, storage key or public key of the wrong length
+    kInvalidChainId,       // legacy v neither 27/28 nor >= 35, or a chain id not ours
+    kInvalidSignature,     // legacy v 0/1, yParity > 1, r or s out of range, s > n/2 (EIP-2)
+    kInvalidSender,        // recovery or SM2 verification failed
+    kInvalidSecretKey,     // signing with a key that is zero or >= n
+    kSigningFailed,        // the crypto library failed (not the input's fault)
+    kNonceMax,             // nonce 2^64-1 (EIP-2681)
+    kTipAboveFeeCap,       // maxPriorityFeePerGas > maxFeePerGas (EIP-1559)
+    kFeeProductOverflow,   // gasLimit * gasPrice (or maxFee) does not fit in 256 bits
+    kMaxInitCodeSize,      // creation with init code > 49152 bytes (EIP-3860)
+    kIntrinsicGas,         // gasLimit below the intrinsic gas
 };
 std::string_view to_string(TxError e) noexcept;
 

@@ -14,7 +14,8 @@ uint64_t intrinsic_gas(const Transaction& tx) noexcept {
         gas += kTxCreateGas + kInitCodeWordGas * ((tx.data.size() + 31) / 32);
     }
     uint64_t zeros = 0;
-    for (uint8_t b : tx.data) zeros += (b == 0);
+    for (uint8_t b : tx.data)
+        zeros += (b == 0);
     gas += zeros * kTxDataZeroGas + (tx.data.size() - zeros) * kTxDataNonZeroGas;
     for (const auto& entry : tx.access_list) {
         gas += kAccessListAddressGas + entry.storage_keys.size() * kAccessListStorageKeyGas;

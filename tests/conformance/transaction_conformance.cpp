@@ -43,12 +43,19 @@ const std::map<std::string, std::string> kExcluded = {};
 
 // Every structural RLP error: what the suite calls RLP_ERROR_SIZE etc. covers several of ours
 // (a random byte inside a list can truncate it, leave trailing bytes or break a header).
-const std::set<TxError> kAnyRlp = {
-    TxError::kRlpTruncated,        TxError::kRlpTrailingBytes,   TxError::kRlpNonCanonicalSize,
-    TxError::kRlpNonCanonicalInt,  TxError::kRlpExpectedString,  TxError::kRlpExpectedList,
-    TxError::kRlpTooFewElements,   TxError::kRlpTooManyElements, TxError::kRlpUint64Overflow,
-    TxError::kRlpUint256Overflow,  TxError::kRlpWrongLength,     TxError::kTypeNotSupported,
-    TxError::kEmpty};
+const std::set<TxError> kAnyRlp = {TxError::kRlpTruncated,
+                                   TxError::kRlpTrailingBytes,
+                                   TxError::kRlpNonCanonicalSize,
+                                   TxError::kRlpNonCanonicalInt,
+                                   TxError::kRlpExpectedString,
+                                   TxError::kRlpExpectedList,
+                                   TxError::kRlpTooFewElements,
+                                   TxError::kRlpTooManyElements,
+                                   TxError::kRlpUint64Overflow,
+                                   TxError::kRlpUint256Overflow,
+                                   TxError::kRlpWrongLength,
+                                   TxError::kTypeNotSupported,
+                                   TxError::kEmpty};
 
 // The errors of ours that are a correct rejection for each expected exception.
 const std::map<std::string, std::set<TxError>> kExpected = {
@@ -102,7 +109,7 @@ const std::map<std::string, std::set<TxError>> kExpected = {
 };
 
 struct Outcome {
-    std::optional<TxError> error;  // the first failure: decoding, validation or recovery
+    std::optional<TxError> error;   // the first failure: decoding, validation or recovery
     std::optional<Transaction> tx;  // if decoding succeeded
     std::optional<Address> sender;
     std::string field;  // where decoding stopped
@@ -164,9 +171,10 @@ TEST(TransactionTests, EveryCase) {
             std::string fork = results.contains("Cancun") ? "Cancun" : "";
             if (fork.empty()) {
                 static const std::vector<std::string> kForks = {
-                    "Prague", "Shanghai", "Paris", "Merge", "London", "Berlin", "Istanbul",
-                    "ConstantinopleFix", "Constantinople", "Byzantium", "EIP158", "EIP150",
-                    "Homestead", "Frontier"};
+                    "Prague",         "Shanghai",  "Paris",    "Merge",
+                    "London",         "Berlin",    "Istanbul", "ConstantinopleFix",
+                    "Constantinople", "Byzantium", "EIP158",   "EIP150",
+                    "Homestead",      "Frontier"};
                 for (const auto& f : kForks) {
                     if (results.contains(f)) {
                         fork = f;
@@ -223,8 +231,8 @@ TEST(TransactionTests, EveryCase) {
             }
         }
     }
-    std::printf("[ summary  ] %zu cases: %zu valid, %zu rejections, %zu excluded\n", cases,
-                valid, rejected, excluded);
+    std::printf("[ summary  ] %zu cases: %zu valid, %zu rejections, %zu excluded\n", cases, valid,
+                rejected, excluded);
     // README §1.4: 210 files; a shrinking count means the data or the walk is broken.
     EXPECT_GE(cases, 210u);
     EXPECT_EQ(excluded, kExcluded.size());
@@ -269,7 +277,8 @@ U256 u256_of(const json& j) {
 }
 
 // The transaction the test describes for one post entry, compared field by field.
-void expect_fields(const json& t, const json& indexes, const Transaction& tx, const std::string& id) {
+void expect_fields(const json& t, const json& indexes, const Transaction& tx,
+                   const std::string& id) {
     const size_t d = indexes.at("data"), g = indexes.at("gas"), v = indexes.at("value");
     // Type 2 with fee caps; else type 1 if this data index has an access list (a null entry
     // of accessLists means none: a legacy transaction); else legacy.
@@ -301,8 +310,7 @@ void expect_fields(const json& t, const json& indexes, const Transaction& tx, co
         const json& keys = want_list[i].at("storageKeys");
         ASSERT_EQ(tx.access_list[i].storage_keys.size(), keys.size()) << id;
         for (size_t k = 0; k < keys.size(); ++k) {
-            EXPECT_EQ(to_hex(tx.access_list[i].storage_keys[k]), keys[k].get<std::string>())
-                << id;
+            EXPECT_EQ(to_hex(tx.access_list[i].storage_keys[k]), keys[k].get<std::string>()) << id;
         }
     }
 }
@@ -362,8 +370,8 @@ TEST(GeneralStateTestsTxbytes, DecodeToTheTestsTransaction) {
                         ++rejected;
                         EXPECT_FALSE(checked.has_value()) << id << ": expected " << exception;
                     }
-                    const bool ok = exception.empty() ? checked.has_value()
-                                                      : (!all_stateless || !checked);
+                    const bool ok =
+                        exception.empty() ? checked.has_value() : (!all_stateless || !checked);
                     std::printf("[ case     ] %s: %s, %s%s%s\n", id.c_str(), ok ? "ok" : "FAILED",
                                 checked ? "accepted" : "rejected: ",
                                 checked ? "" : std::string(to_string(checked.error())).c_str(),
@@ -372,7 +380,7 @@ TEST(GeneralStateTestsTxbytes, DecodeToTheTestsTransaction) {
             }
         }
     }
-    std::printf("[ summary  ] %zu GeneralStateTests entries, %zu rejected statelessly\n",
-                entries, rejected);
+    std::printf("[ summary  ] %zu GeneralStateTests entries, %zu rejected statelessly\n", entries,
+                rejected);
     EXPECT_GE(entries, 2000u);
 }

@@ -113,8 +113,7 @@ TEST(Transaction, Eip155Example) {
 // same bytes, the signer's address, and the suite hash of the bytes as the hash.
 TEST(Transaction, SignDecodeRoundTripEveryType) {
     std::mt19937_64 rng(test::test_seed("Transaction.SignDecodeRoundTripEveryType"));
-    const TxType types[] = {TxType::kLegacy, TxType::kAccessList, TxType::kDynamicFee,
-                            TxType::kSm};
+    const TxType types[] = {TxType::kLegacy, TxType::kAccessList, TxType::kDynamicFee, TxType::kSm};
     for (TxType type : types) {
         const auto& suite = type == TxType::kSm ? sm : ecdsa;
         for (int i = 0; i < 40; ++i) {
@@ -256,8 +255,8 @@ TEST(Decode, SizeLimit) {
     Transaction tx = signed_tx(TxType::kDynamicFee);
     Bytes raw = tx.encode();
     for (int i = 0; i < 20 && raw.size() != kMaxTxSize; ++i) {
-        const auto delta = static_cast<std::ptrdiff_t>(kMaxTxSize) -
-                           static_cast<std::ptrdiff_t>(raw.size());
+        const auto delta =
+            static_cast<std::ptrdiff_t>(kMaxTxSize) - static_cast<std::ptrdiff_t>(raw.size());
         tx.data.resize(static_cast<size_t>(static_cast<std::ptrdiff_t>(tx.data.size()) + delta));
         ASSERT_TRUE(tx.sign(ecdsa, kKey46).has_value());
         raw = tx.encode();
@@ -414,13 +413,15 @@ TEST(Decode, SmTypeFields) {
     t.list[9].str.pop_back();  // a 63-byte public key
     EXPECT_EQ(err(t), TxError::kRlpWrongLength);
     t = good;
-    t.list[10].str = hex_literal("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123");
+    t.list[10].str =
+        hex_literal("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123");
     auto r_is_n = decode_transaction(envelope_of(TxType::kSm, t));  // r = n of the SM2 curve
     ASSERT_TRUE(r_is_n.has_value());
     EXPECT_EQ(r_is_n->recover_sender(sm).error(), TxError::kInvalidSignature);
     // SM2 has no low-s rule: an s above secp256k1's n/2 but below SM2's n is well-formed.
     t = good;
-    t.list[11].str = hex_literal("f000000000000000000000000000000000000000000000000000000000000001");
+    t.list[11].str =
+        hex_literal("f000000000000000000000000000000000000000000000000000000000000001");
     auto tx = decode_transaction(envelope_of(TxType::kSm, t));
     ASSERT_TRUE(tx.has_value());
     EXPECT_EQ(tx->recover_sender(sm).error(), TxError::kInvalidSender);

@@ -27,14 +27,16 @@ inline uint64_t test_seed(const char* test_name) {
 
 inline Bytes random_bytes(std::mt19937_64& rng, size_t n) {
     Bytes b(n);
-    for (auto& x : b) x = static_cast<uint8_t>(rng());
+    for (auto& x : b)
+        x = static_cast<uint8_t>(rng());
     return b;
 }
 
 template <size_t N>
 FixedBytes<N> random_fixed(std::mt19937_64& rng) {
     FixedBytes<N> f;
-    for (auto& x : f.bytes) x = static_cast<uint8_t>(rng());
+    for (auto& x : f.bytes)
+        x = static_cast<uint8_t>(rng());
     return f;
 }
 
@@ -44,7 +46,9 @@ inline U256 random_u256(std::mt19937_64& rng) {
     return v >> (rng() % 257);
 }
 
-inline uint64_t random_u64(std::mt19937_64& rng) { return rng() >> (rng() % 64); }
+inline uint64_t random_u64(std::mt19937_64& rng) {
+    return rng() >> (rng() % 64);
+}
 
 // A valid secret key of the suite drawn from rng (the suite's generate_key is not seeded).
 inline crypto::SecretKey random_key(std::mt19937_64& rng, const crypto::CryptoSuite& suite) {
@@ -72,14 +76,16 @@ inline protocol::Transaction random_tx(std::mt19937_64& rng, protocol::TxType ty
     if (rng() % 4) tx.to = random_fixed<20>(rng);
     tx.value = random_u256(rng);
     tx.data = random_bytes(rng, rng() % 4 ? rng() % 80 : rng() % 2000);
-    for (auto& b : tx.data) b = (rng() % 3) ? b : 0;  // zero bytes cost differently
+    for (auto& b : tx.data)
+        b = (rng() % 3) ? b : 0;  // zero bytes cost differently
     if (type != TxType::kLegacy) {
         const size_t n = rng() % 4;
         for (size_t i = 0; i < n; ++i) {
             protocol::AccessListEntry e;
             e.address = random_fixed<20>(rng);
             const size_t keys = rng() % 4;
-            for (size_t k = 0; k < keys; ++k) e.storage_keys.push_back(random_fixed<32>(rng));
+            for (size_t k = 0; k < keys; ++k)
+                e.storage_keys.push_back(random_fixed<32>(rng));
             tx.access_list.push_back(std::move(e));
         }
     }

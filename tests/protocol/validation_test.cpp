@@ -55,11 +55,13 @@ TEST(IntrinsicGas, RandomAgainstDirectSum) {
         const auto type = static_cast<TxType>(std::array<uint8_t, 4>{0, 1, 2, 0x53}[rng() % 4]);
         const Transaction tx = test::random_tx(rng, type);
         uint64_t want = 21000;
-        for (uint8_t b : tx.data) want += b ? 16 : 4;
+        for (uint8_t b : tx.data)
+            want += b ? 16 : 4;
         if (!tx.to) want += 32000 + 2 * ((tx.data.size() + 31) / 32);
         for (const auto& e : tx.access_list) {
             want += 2400;
-            for (size_t k = 0; k < e.storage_keys.size(); ++k) want += 1900;
+            for (size_t k = 0; k < e.storage_keys.size(); ++k)
+                want += 1900;
         }
         EXPECT_EQ(intrinsic_gas(tx), want);
     }
