@@ -67,9 +67,9 @@ struct AccessListEntry {
 };
 using AccessList = std::vector<AccessListEntry>;
 
-// Where decoding stopped, for precise messages ("rlp: non-canonical integer format: nonce").
+// Where decoding stopped, for precise messages ("rlp: non-canonical integer format (at nonce)").
 struct DecodeDiagnostic {
-    std::string_view field;  // a static string: "envelope", "nonce", "accessList[2].address", ...
+    std::string_view field;  // a static string: "envelope", "nonce", "accessList address", ...
 };
 
 struct Transaction {
