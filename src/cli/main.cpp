@@ -8,6 +8,9 @@ int main(int argc, char** argv) {
     CLI::App app{"Xinlian (信链): a consortium blockchain platform", "xinlian"};
     app.require_subcommand(0, 1);
     xl::cli::add_version_command(app);
+    xl::cli::add_abi_command(app);
+    xl::cli::add_tx_command(app);
+    xl::cli::add_keys_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
