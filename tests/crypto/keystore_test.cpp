@@ -611,8 +611,15 @@ TEST(KeystoreMalformed, RandomBytesAndMutationsNeverCrash) {
         }
         auto r = decrypt_keystore(s, "pw", limits);
         if (r.has_value()) {
-            ++accepted;  // only possible if a mutation left the content equivalent
-            EXPECT_EQ(to_hex(r->secret, false), kVectorSecret);
+            ++accepted;
+            // Web3 v3's MAC covers the ciphertext but not the IV, so a changed IV decrypts to
+            // another key undetected unless the address field catches it (geth and ethers
+            // behave alike). A different secret is therefore acceptable only when the mutation
+            // also removed the address; otherwise the content must have stayed equivalent.
+            if (to_hex(r->secret, false) != kVectorSecret) {
+                auto j = Json::parse(s, nullptr, false);
+                EXPECT_TRUE(!j.is_discarded() && !j.contains("address")) << s;
+            }
         }
     }
     EXPECT_LT(accepted, 2000u);
