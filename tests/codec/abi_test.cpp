@@ -8,7 +8,7 @@
 #include <string>
 
 #include "codec/abi.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 // g++ 12 reports false -Wrestrict errors on std::string operator+ (GCC bug 105651).
 #pragma GCC diagnostic ignored "-Wrestrict"

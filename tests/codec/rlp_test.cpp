@@ -7,7 +7,7 @@
 #include <string>
 
 #include "codec/rlp.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 using namespace xl;
 using rlp::DecodeError;

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "crypto/hash.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 namespace xl::crypto {
 namespace {

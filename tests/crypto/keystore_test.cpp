@@ -16,7 +16,7 @@
 #include <tuple>
 
 #include "crypto/hash.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 namespace xl::crypto {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/sm2.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 namespace xl::crypto {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "crypto/hash.hpp"
 #include "crypto/suite.hpp"
-#include "test_seed.hpp"
+#include "common/seed.hpp"
 
 namespace xl::crypto {
 namespace {

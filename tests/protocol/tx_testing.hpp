@@ -10,20 +10,9 @@
 #include "crypto/suite.hpp"
 #include "protocol/transaction.hpp"
 
-namespace xl::test {
+#include "common/seed.hpp"
 
-// XL_TEST_SEED if set, else a fresh seed; always printed so that a failure can be replayed.
-inline uint64_t test_seed(const char* test_name) {
-    uint64_t seed = 0;
-    if (const char* env = std::getenv("XL_TEST_SEED"); env && *env) {
-        seed = std::strtoull(env, nullptr, 0);
-    } else {
-        seed = (static_cast<uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
-    }
-    std::printf("[ seed     ] %s: XL_TEST_SEED=%llu\n", test_name,
-                static_cast<unsigned long long>(seed));
-    return seed;
-}
+namespace xl::test {
 
 inline Bytes random_bytes(std::mt19937_64& rng, size_t n) {
     Bytes b(n);

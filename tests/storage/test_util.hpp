@@ -13,22 +13,9 @@
 #include <random>
 #include <string>
 
-namespace xl::test {
+#include "common/seed.hpp"
 
-// The seed of a random test: XL_TEST_SEED if set, else fresh. Printed so a failure replays.
-inline uint64_t seed() {
-    uint64_t s;
-    if (const char* env = std::getenv("XL_TEST_SEED"); env && *env) {
-        s = std::strtoull(env, nullptr, 0);
-    } else {
-        s = std::random_device{}() ^
-            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::printf("[ seed     ] %s: XL_TEST_SEED=%llu\n", info ? info->name() : "?",
-                static_cast<unsigned long long>(s));
-    return s;
-}
+namespace xl::test {
 
 // A fresh directory below the system temp directory, removed with everything in it.
 class TempDir {
