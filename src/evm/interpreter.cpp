@@ -1,13 +1,637 @@
 // SPDX-License-Identifier: Apache-2.0
-// Xinlian evm: the interpreter (placeholder until the dispatch loop lands).
+// Xinlian evm: the Cancun interpreter: one switch-dispatched loop over pre-analysed code, a
+// heap stack of 1024 U256 allocated once per frame, gas charged before any effect.
 #include "evm/interpreter.hpp"
 
-namespace xl::evm {
+#include <algorithm>
+#include <cstring>
+#include <memory>
 
-ExecResult execute(Host&, const Message&, BytesView) noexcept {
+#include "crypto/hash.hpp"
+#include "evm/analysis.hpp"
+#include "evm/gas.hpp"
+#include "evm/instructions.hpp"
+
+namespace xl::evm {
+namespace {
+
+U256 from_address(const Address& a) noexcept { return U256::from_be_bytes(a.view()); }
+
+Address to_address(const U256& v) noexcept {
+    uint8_t b[32];
+    v.to_be_bytes(b);
+    Address a;
+    std::memcpy(a.data(), b + 12, 20);
+    return a;
+}
+
+int64_t num_words(uint64_t size) noexcept { return int64_t((size + 31) / 32); }
+
+int64_t memory_cost(int64_t words) noexcept {
+    return gas::kMemoryWord * words + words * words / gas::kMemoryQuadDivisor;
+}
+
+// One frame's mutable state.
+class Frame {
+public:
+    Frame(Host& host, const Message& msg, BytesView code)
+        : host_(host), msg_(msg), code_(code), analysis_(analyze(code)),
+          stack_(std::make_unique<U256[]>(gas::kMaxStack)), gas_(msg.gas) {}
+
+    ExecResult run() noexcept;
+
+private:
+    // Charges `cost`; false (out of gas) if the frame cannot pay.
+    bool use(int64_t cost) noexcept {
+        gas_ -= cost;
+        return gas_ >= 0;
+    }
+    // Expands memory to cover [offset, offset + size) and charges for it (YP §9.4.1 with
+    // C_mem). size == 0 never expands, whatever the offset. On success *off receives the offset.
+    bool expand(const U256& offset, const U256& size, uint64_t* off) noexcept {
+        if (size.is_zero()) {
+            *off = 0;
+            return true;
+        }
+        if (!offset.fits_u64() || !size.fits_u64() || offset.low64() > gas::kMaxMemoryBytes ||
+            size.low64() > gas::kMaxMemoryBytes)
+            return fail(StatusCode::kOutOfGas);
+        const uint64_t end = offset.low64() + size.low64();
+        *off = offset.low64();
+        if (end <= memory_.size()) return true;
+        if (end > gas::kMaxMemoryBytes) return fail(StatusCode::kOutOfGas);
+        const int64_t new_words = num_words(end);
+        const int64_t old_words = int64_t(memory_.size() / 32);
+        if (!use(memory_cost(new_words) - memory_cost(old_words)))
+            return fail(StatusCode::kOutOfGas);
+        memory_.resize(size_t(new_words) * 32, 0);
+        return true;
+    }
+    bool fail(StatusCode s) noexcept {
+        status_ = s;
+        return false;
+    }
+    U256& top(int i = 0) noexcept { return stack_[size_t(sp_ - 1 - i)]; }
+    U256 pop() noexcept { return stack_[size_t(--sp_)]; }
+    void push(const U256& v) noexcept { stack_[size_t(sp_++)] = v; }
+
+    // Copies src[from, from + n) into memory at dst, zero-filling past the end of src
+    // (CALLDATACOPY, CODECOPY, EXTCODECOPY).
+    void copy_padded(uint64_t dst, BytesView src, const U256& from, uint64_t n) noexcept {
+        if (n == 0) return;
+        uint64_t avail = 0, start = 0;
+        if (from.fits_u64() && from.low64() < src.size()) {
+            start = from.low64();
+            avail = std::min<uint64_t>(n, src.size() - start);
+        }
+        if (avail) std::memcpy(memory_.data() + dst, src.data() + start, avail);
+        std::memset(memory_.data() + dst + avail, 0, n - avail);
+    }
+
+    bool op_copy(BytesView src) noexcept;
+    bool op_extcodecopy() noexcept;
+    bool op_returndatacopy() noexcept;
+    bool op_mcopy() noexcept;
+    bool op_keccak() noexcept;
+    bool op_exp() noexcept;
+    bool op_sload() noexcept;
+    bool op_sstore() noexcept;
+    bool op_log(int topics) noexcept;
+    bool op_call(uint8_t op) noexcept;
+    bool op_create(uint8_t op) noexcept;
+    bool op_selfdestruct() noexcept;
+    bool access_account(const Address& a) noexcept {
+        const bool cold = host_.access_account(a) == AccessStatus::kCold;
+        if (!use(cold ? gas::kColdAccountAccess : gas::kWarmAccess))
+            return fail(StatusCode::kOutOfGas);
+        return true;
+    }
+
+    Host& host_;
+    const Message& msg_;
+    BytesView code_;
+    CodeAnalysis analysis_;
+    std::unique_ptr<U256[]> stack_;
+    int sp_ = 0;
+    int64_t gas_;
+    int64_t refund_ = 0;
+    Bytes memory_;
+    Bytes return_data_;
+    StatusCode status_ = StatusCode::kSuccess;
+    Bytes output_;
+};
+
+bool Frame::op_copy(BytesView src) noexcept {
+    const U256 dst = pop(), from = pop(), size = pop();
+    uint64_t off = 0;
+    if (!expand(dst, size, &off)) return false;
+    const uint64_t n = size.low64();
+    if (!use(gas::kCopyWord * num_words(n))) return fail(StatusCode::kOutOfGas);
+    copy_padded(off, src, from, n);
+    return true;
+}
+
+bool Frame::op_extcodecopy() noexcept {
+    const Address a = to_address(pop());
+    const U256 dst = pop(), from = pop(), size = pop();
+    uint64_t off = 0;
+    if (!expand(dst, size, &off)) return false;
+    const uint64_t n = size.low64();
+    if (!use(gas::kCopyWord * num_words(n))) return fail(StatusCode::kOutOfGas);
+    if (!access_account(a)) return false;
+    if (n) copy_padded(off, host_.get_code(a), from, n);
+    return true;
+}
+
+bool Frame::op_returndatacopy() noexcept {
+    const U256 dst = pop(), from = pop(), size = pop();
+    uint64_t off = 0;
+    if (!expand(dst, size, &off)) return false;
+    const uint64_t n = size.low64();
+    // EIP-211: reading past the end of the return data is an exceptional halt.
+    if (!from.fits_u64() || from.low64() > return_data_.size() ||
+        n > return_data_.size() - from.low64())
+        return fail(StatusCode::kInvalidMemoryAccess);
+    if (!use(gas::kCopyWord * num_words(n))) return fail(StatusCode::kOutOfGas);
+    if (n) std::memcpy(memory_.data() + off, return_data_.data() + from.low64(), n);
+    return true;
+}
+
+bool Frame::op_mcopy() noexcept {
+    const U256 dst = pop(), src = pop(), size = pop();
+    // EIP-5656: memory is expanded to cover both regions.
+    uint64_t doff = 0, soff = 0;
+    if (!expand(src, size, &soff) || !expand(dst, size, &doff)) return false;
+    const uint64_t n = size.low64();
+    if (!use(gas::kCopyWord * num_words(n))) return fail(StatusCode::kOutOfGas);
+    if (n) std::memmove(memory_.data() + doff, memory_.data() + soff, n);
+    return true;
+}
+
+bool Frame::op_keccak() noexcept {
+    const U256 offset = pop();
+    U256& size = top();
+    uint64_t off = 0;
+    if (!expand(offset, size, &off)) return false;
+    const uint64_t n = size.low64();
+    if (!use(gas::kKeccakWord * num_words(n))) return fail(StatusCode::kOutOfGas);
+    const Hash256 h = crypto::keccak256(BytesView(memory_.data() + off, size_t(n)));
+    size = U256::from_hash(h);
+    return true;
+}
+
+bool Frame::op_exp() noexcept {
+    const U256 base = pop();
+    U256& e = top();
+    if (!use(gas::kExpByte * int64_t(e.byte_length()))) return fail(StatusCode::kOutOfGas);
+    e = exp(base, e);
+    return true;
+}
+
+bool Frame::op_sload() noexcept {
+    U256& key = top();
+    const bool cold = host_.access_storage(msg_.recipient, key) == AccessStatus::kCold;
+    if (!use(cold ? gas::kColdSload : gas::kWarmAccess)) return fail(StatusCode::kOutOfGas);
+    key = host_.get_storage(msg_.recipient, key);
+    return true;
+}
+
+bool Frame::op_sstore() noexcept {
+    if (msg_.is_static) return fail(StatusCode::kStaticModeViolation);
+    // EIP-2200: SSTORE fails if only the call stipend (or less) is left.
+    if (gas_ <= gas::kCallStipend) return fail(StatusCode::kOutOfGas);
+    const U256 key = pop(), value = pop();
+    const bool cold = host_.access_storage(msg_.recipient, key) == AccessStatus::kCold;
+    int64_t cost = cold ? gas::kColdSload : 0;
+    const StorageStatus st = host_.set_storage(msg_.recipient, key, value);
+    // Gas and refunds of EIP-2200 with EIP-2929's warm read and EIP-3529's reduced refund.
+    constexpr int64_t kWarm = gas::kWarmAccess;
+    switch (st) {
+        case StorageStatus::kAssigned: cost += kWarm; break;
+        case StorageStatus::kAdded: cost += gas::kSstoreSet; break;
+        case StorageStatus::kDeleted:
+            cost += gas::kSstoreReset;
+            refund_ += gas::kSstoreClearsRefund;
+            break;
+        case StorageStatus::kModified: cost += gas::kSstoreReset; break;
+        case StorageStatus::kDeletedAdded:
+            cost += kWarm;
+            refund_ -= gas::kSstoreClearsRefund;
+            break;
+        case StorageStatus::kModifiedDeleted:
+            cost += kWarm;
+            refund_ += gas::kSstoreClearsRefund;
+            break;
+        case StorageStatus::kDeletedRestored:
+            cost += kWarm;
+            refund_ += gas::kSstoreReset - kWarm - gas::kSstoreClearsRefund;
+            break;
+        case StorageStatus::kAddedDeleted:
+            cost += kWarm;
+            refund_ += gas::kSstoreSet - kWarm;
+            break;
+        case StorageStatus::kModifiedRestored:
+            cost += kWarm;
+            refund_ += gas::kSstoreReset - kWarm;
+            break;
+    }
+    if (!use(cost)) return fail(StatusCode::kOutOfGas);
+    return true;
+}
+
+bool Frame::op_log(int topics) noexcept {
+    if (msg_.is_static) return fail(StatusCode::kStaticModeViolation);
+    const U256 offset = pop(), size = pop();
+    uint64_t off = 0;
+    if (!expand(offset, size, &off)) return false;
+    const uint64_t n = size.low64();
+    if (!use(gas::kLogData * int64_t(n))) return fail(StatusCode::kOutOfGas);
+    Hash256 t[4];
+    for (int i = 0; i < topics; ++i)
+        t[i] = pop().to_hash();
+    host_.emit_log(msg_.recipient, BytesView(memory_.data() + off, size_t(n)),
+                   std::span<const Hash256>(t, size_t(topics)));
+    return true;
+}
+
+bool Frame::op_call(uint8_t op) noexcept {
+    const U256 gas_arg = pop();
+    const Address dst = to_address(pop());
+    const bool has_value_arg = op == OP_CALL || op == OP_CALLCODE;
+    const U256 value = has_value_arg ? pop() : U256();
+    const U256 in_off = pop(), in_size = pop(), out_off = pop(), out_size = pop();
+    const bool has_value = !value.is_zero();
+    if (op == OP_CALL && has_value && msg_.is_static)
+        return fail(StatusCode::kStaticModeViolation);  // EIP-214
+    uint64_t in = 0, out = 0;
+    if (!expand(in_off, in_size, &in) || !expand(out_off, out_size, &out)) return false;
+    if (!access_account(dst)) return false;  // EIP-2929
+    int64_t cost = 0;
+    if (has_value) {
+        cost += gas::kCallValue;
+        if (op == OP_CALL && !host_.account_exists(dst)) cost += gas::kNewAccount;  // EIP-161
+    }
+    if (!use(cost)) return fail(StatusCode::kOutOfGas);
+
+    Message m;
+    m.depth = msg_.depth + 1;
+    m.input = BytesView(memory_.data() + in, size_t(in_size.is_zero() ? 0 : in_size.low64()));
+    m.code_address = dst;
+    switch (op) {
+        case OP_CALL:
+            m.kind = CallKind::kCall;
+            m.is_static = msg_.is_static;
+            m.recipient = dst;
+            m.sender = msg_.recipient;
+            m.value = value;
+            break;
+        case OP_CALLCODE:
+            m.kind = CallKind::kCallCode;
+            m.is_static = msg_.is_static;
+            m.recipient = msg_.recipient;
+            m.sender = msg_.recipient;
+            m.value = value;
+            break;
+        case OP_DELEGATECALL:
+            m.kind = CallKind::kDelegateCall;
+            m.is_static = msg_.is_static;
+            m.recipient = msg_.recipient;
+            m.sender = msg_.sender;
+            m.value = msg_.value;
+            break;
+        default:
+            m.kind = CallKind::kStaticCall;
+            m.is_static = true;
+            m.recipient = dst;
+            m.sender = msg_.recipient;
+            break;
+    }
+    // EIP-150: at most all but one 64th of the remaining gas is passed on.
+    const int64_t cap = gas_ - gas_ / 64;
+    m.gas = gas_arg.fits_u64() && gas_arg.low64() < uint64_t(cap) ? int64_t(gas_arg.low64())
+                                                                     : cap;
+    gas_ -= m.gas;
+    if (has_value) m.gas += gas::kCallStipend;  // a free stipend for value calls (YP G_callstipend)
+    return_data_.clear();
+    // A call that cannot start returns all of its gas, stipend included (as geth and evmone).
+    if (msg_.depth >= gas::kMaxCallDepth ||
+        (has_value && host_.get_balance(msg_.recipient) < value)) {
+        gas_ += m.gas;
+        push(U256(0));
+        return true;
+    }
+    ExecResult r = host_.call(m);
+    gas_ += r.gas_left;
+    refund_ += r.gas_refund;
+    const uint64_t out_n = out_size.is_zero() ? 0 : out_size.low64();
+    const size_t copy_n = std::min<size_t>(size_t(out_n), r.output.size());
+    if (copy_n) std::memcpy(memory_.data() + out, r.output.data(), copy_n);
+    return_data_ = std::move(r.output);
+    push(U256(r.status == StatusCode::kSuccess ? 1 : 0));
+    return true;
+}
+
+bool Frame::op_create(uint8_t op) noexcept {
+    if (msg_.is_static) return fail(StatusCode::kStaticModeViolation);
+    const U256 value = pop(), offset = pop(), size = pop();
+    const U256 salt = op == OP_CREATE2 ? pop() : U256();
+    uint64_t off = 0;
+    if (!expand(offset, size, &off)) return false;
+    const uint64_t n = size.is_zero() ? 0 : size.low64();
+    // EIP-3860: initcode over the limit is an exceptional halt of this frame.
+    if (n > uint64_t(gas::kMaxInitcodeSize)) return fail(StatusCode::kArgumentOutOfRange);
+    int64_t cost = gas::kInitcodeWord * num_words(n);
+    if (op == OP_CREATE2) cost += gas::kKeccakWord * num_words(n);  // EIP-1014 hashing
+    if (!use(cost)) return fail(StatusCode::kOutOfGas);
+    return_data_.clear();
+    if (msg_.depth >= gas::kMaxCallDepth ||
+        (!value.is_zero() && host_.get_balance(msg_.recipient) < value)) {
+        push(U256(0));
+        return true;
+    }
+    Message m;
+    m.kind = op == OP_CREATE2 ? CallKind::kCreate2 : CallKind::kCreate;
+    m.depth = msg_.depth + 1;
+    m.sender = msg_.recipient;
+    m.value = value;
+    m.input = BytesView(memory_.data() + off, size_t(n));
+    m.create2_salt = salt.to_hash();
+    m.gas = gas_ - gas_ / 64;  // EIP-150
+    gas_ -= m.gas;
+    ExecResult r = host_.call(m);
+    gas_ += r.gas_left;
+    refund_ += r.gas_refund;
+    // EIP-211: only a reverted creation leaves return data.
+    if (r.status == StatusCode::kRevert) return_data_ = std::move(r.output);
+    push(r.status == StatusCode::kSuccess ? from_address(r.create_address) : U256(0));
+    return true;
+}
+
+bool Frame::op_selfdestruct() noexcept {
+    if (msg_.is_static) return fail(StatusCode::kStaticModeViolation);
+    const Address beneficiary = to_address(pop());
+    // EIP-2929: a cold beneficiary costs 2600 on top of the 5000 base; no warm surcharge.
+    if (host_.access_account(beneficiary) == AccessStatus::kCold &&
+        !use(gas::kColdAccountAccess))
+        return fail(StatusCode::kOutOfGas);
+    if (!host_.get_balance(msg_.recipient).is_zero() && !host_.account_exists(beneficiary) &&
+        !use(gas::kNewAccount))
+        return fail(StatusCode::kOutOfGas);
+    host_.selfdestruct(msg_.recipient, beneficiary);  // EIP-6780 semantics are the host's
+    return true;
+}
+
+ExecResult Frame::run() noexcept {
+    const auto& table = op_table();
+    const uint8_t* const code = analysis_.padded.data();
+    const TxContext* ctx = nullptr;
+    auto tx = [&]() -> const TxContext& {
+        if (!ctx) ctx = &host_.tx_context();
+        return *ctx;
+    };
+    uint64_t pc = 0;
+    bool running = true;
+    while (running) {
+        const uint8_t op = code[pc];
+        const OpInfo& info = table[op];
+        if (info.name.empty()) {
+            status_ = StatusCode::kUndefinedInstruction;
+            break;
+        }
+        if (sp_ < info.stack_in) {
+            status_ = StatusCode::kStackUnderflow;
+            break;
+        }
+        if (sp_ + info.stack_change > gas::kMaxStack) {
+            status_ = StatusCode::kStackOverflow;
+            break;
+        }
+        if ((gas_ -= info.base_gas) < 0) {
+            status_ = StatusCode::kOutOfGas;
+            break;
+        }
+        bool ok = true;
+        switch (op) {
+            case OP_STOP: running = false; break;
+            case OP_ADD: { const U256 a = pop(); top() = a + top(); break; }
+            case OP_MUL: { const U256 a = pop(); top() = a * top(); break; }
+            case OP_SUB: { const U256 a = pop(); top() = a - top(); break; }
+            case OP_DIV: { const U256 a = pop(); top() = a / top(); break; }
+            case OP_SDIV: { const U256 a = pop(); top() = sdiv(a, top()); break; }
+            case OP_MOD: { const U256 a = pop(); top() = a % top(); break; }
+            case OP_SMOD: { const U256 a = pop(); top() = smod(a, top()); break; }
+            case OP_ADDMOD: {
+                const U256 a = pop(), b = pop();
+                top() = addmod(a, b, top());
+                break;
+            }
+            case OP_MULMOD: {
+                const U256 a = pop(), b = pop();
+                top() = mulmod(a, b, top());
+                break;
+            }
+            case OP_EXP: ok = op_exp(); break;
+            case OP_SIGNEXTEND: { const U256 b = pop(); top() = signextend(b, top()); break; }
+            case OP_LT: { const U256 a = pop(); top() = U256(a < top()); break; }
+            case OP_GT: { const U256 a = pop(); top() = U256(a > top()); break; }
+            case OP_SLT: { const U256 a = pop(); top() = U256(slt(a, top())); break; }
+            case OP_SGT: { const U256 a = pop(); top() = U256(sgt(a, top())); break; }
+            case OP_EQ: { const U256 a = pop(); top() = U256(a == top()); break; }
+            case OP_ISZERO: top() = U256(top().is_zero()); break;
+            case OP_AND: { const U256 a = pop(); top() = a & top(); break; }
+            case OP_OR: { const U256 a = pop(); top() = a | top(); break; }
+            case OP_XOR: { const U256 a = pop(); top() = a ^ top(); break; }
+            case OP_NOT: top() = ~top(); break;
+            case OP_BYTE: { const U256 i = pop(); top() = byte(i, top()); break; }
+            case OP_SHL: { const U256 s = pop(); top() = shl(s, top()); break; }
+            case OP_SHR: { const U256 s = pop(); top() = shr(s, top()); break; }
+            case OP_SAR: { const U256 s = pop(); top() = sar(s, top()); break; }
+            case OP_KECCAK256: ok = op_keccak(); break;
+            case OP_ADDRESS: push(from_address(msg_.recipient)); break;
+            case OP_BALANCE: {
+                const Address a = to_address(top());
+                if (!(ok = access_account(a))) break;
+                top() = host_.get_balance(a);
+                break;
+            }
+            case OP_ORIGIN: push(from_address(tx().origin)); break;
+            case OP_CALLER: push(from_address(msg_.sender)); break;
+            case OP_CALLVALUE: push(msg_.value); break;
+            case OP_CALLDATALOAD: {
+                U256& x = top();
+                uint8_t buf[32] = {};
+                if (x.fits_u64() && x.low64() < msg_.input.size()) {
+                    const size_t n = std::min<size_t>(32, msg_.input.size() - x.low64());
+                    std::memcpy(buf, msg_.input.data() + x.low64(), n);
+                }
+                x = U256::from_be_bytes(BytesView(buf, 32));
+                break;
+            }
+            case OP_CALLDATASIZE: push(U256(msg_.input.size())); break;
+            case OP_CALLDATACOPY: ok = op_copy(msg_.input); break;
+            case OP_CODESIZE: push(U256(code_.size())); break;
+            case OP_CODECOPY: ok = op_copy(code_); break;
+            case OP_GASPRICE: push(tx().gas_price); break;
+            case OP_EXTCODESIZE: {
+                const Address a = to_address(top());
+                if (!(ok = access_account(a))) break;
+                top() = U256(host_.get_code_size(a));
+                break;
+            }
+            case OP_EXTCODECOPY: ok = op_extcodecopy(); break;
+            case OP_RETURNDATASIZE: push(U256(return_data_.size())); break;
+            case OP_RETURNDATACOPY: ok = op_returndatacopy(); break;
+            case OP_EXTCODEHASH: {
+                const Address a = to_address(top());
+                if (!(ok = access_account(a))) break;
+                top() = U256::from_hash(host_.get_code_hash(a));
+                break;
+            }
+            case OP_BLOCKHASH: {
+                U256& n = top();
+                const int64_t cur = tx().number;
+                // Only the 256 most recent complete blocks (YP §9.4.3 BLOCKHASH).
+                if (n.fits_u64() && n.low64() < uint64_t(cur) &&
+                    uint64_t(cur) - n.low64() <= 256)
+                    n = U256::from_hash(host_.get_block_hash(int64_t(n.low64())));
+                else
+                    n = U256(0);
+                break;
+            }
+            case OP_COINBASE: push(from_address(tx().coinbase)); break;
+            case OP_TIMESTAMP: push(U256(uint64_t(tx().timestamp))); break;
+            case OP_NUMBER: push(U256(uint64_t(tx().number))); break;
+            case OP_PREVRANDAO: push(U256::from_hash(tx().prev_randao)); break;
+            case OP_GASLIMIT: push(U256(uint64_t(tx().gas_limit))); break;
+            case OP_CHAINID: push(tx().chain_id); break;
+            case OP_SELFBALANCE: push(host_.get_balance(msg_.recipient)); break;
+            case OP_BASEFEE: push(tx().base_fee); break;
+            case OP_BLOBHASH: {  // EIP-4844: zero past the end of the list
+                U256& i = top();
+                const auto& hashes = tx().blob_hashes;
+                i = i.fits_u64() && i.low64() < hashes.size()
+                        ? U256::from_hash(hashes[size_t(i.low64())])
+                        : U256(0);
+                break;
+            }
+            case OP_BLOBBASEFEE: push(tx().blob_base_fee); break;
+            case OP_POP: --sp_; break;
+            case OP_MLOAD: {
+                U256& x = top();
+                uint64_t off = 0;
+                if (!(ok = expand(x, U256(32), &off))) break;
+                x = U256::from_be_bytes(BytesView(memory_.data() + off, 32));
+                break;
+            }
+            case OP_MSTORE: {
+                const U256 offset = pop(), v = pop();
+                uint64_t off = 0;
+                if (!(ok = expand(offset, U256(32), &off))) break;
+                v.to_be_bytes(memory_.data() + off);
+                break;
+            }
+            case OP_MSTORE8: {
+                const U256 offset = pop(), v = pop();
+                uint64_t off = 0;
+                if (!(ok = expand(offset, U256(1), &off))) break;
+                memory_[size_t(off)] = uint8_t(v.low64());
+                break;
+            }
+            case OP_SLOAD: ok = op_sload(); break;
+            case OP_SSTORE: ok = op_sstore(); break;
+            case OP_JUMP:
+            case OP_JUMPI: {
+                const U256 dst = pop();
+                if (op == OP_JUMPI && pop().is_zero()) break;
+                if (!dst.fits_u64() || !analysis_.is_jumpdest(dst.low64())) {
+                    ok = fail(StatusCode::kBadJumpDestination);
+                    break;
+                }
+                pc = dst.low64();
+                continue;  // land on the JUMPDEST itself, which is charged 1 gas
+            }
+            case OP_PC: push(U256(pc)); break;
+            case OP_MSIZE: push(U256(memory_.size())); break;
+            case OP_GAS: push(U256(uint64_t(gas_))); break;
+            case OP_JUMPDEST: break;
+            case OP_TLOAD: top() = host_.get_transient_storage(msg_.recipient, top()); break;
+            case OP_TSTORE: {
+                if (msg_.is_static) {
+                    ok = fail(StatusCode::kStaticModeViolation);
+                    break;
+                }
+                const U256 key = pop(), v = pop();
+                host_.set_transient_storage(msg_.recipient, key, v);
+                break;
+            }
+            case OP_MCOPY: ok = op_mcopy(); break;
+            case OP_PUSH0: push(U256(0)); break;
+            case OP_CREATE:
+            case OP_CREATE2: ok = op_create(op); break;
+            case OP_CALL:
+            case OP_CALLCODE:
+            case OP_DELEGATECALL:
+            case OP_STATICCALL: ok = op_call(op); break;
+            case OP_RETURN:
+            case OP_REVERT: {
+                const U256 offset = pop(), size = pop();
+                uint64_t off = 0;
+                if (!(ok = expand(offset, size, &off))) break;
+                const size_t n = size.is_zero() ? 0 : size_t(size.low64());
+                output_.assign(memory_.begin() + ptrdiff_t(off),
+                               memory_.begin() + ptrdiff_t(off + n));
+                if (op == OP_REVERT) status_ = StatusCode::kRevert;
+                running = false;
+                break;
+            }
+            case OP_INVALID: ok = fail(StatusCode::kInvalidInstruction); break;
+            case OP_SELFDESTRUCT:
+                ok = op_selfdestruct();
+                running = false;
+                break;
+            default:
+                if (op >= OP_PUSH1 && op <= OP_PUSH32) {
+                    const unsigned n = op - OP_PUSH1 + 1;
+                    push(U256::from_be_bytes(BytesView(code + pc + 1, n)));
+                    pc += n;
+                } else if (op >= OP_DUP1 && op <= OP_DUP16) {
+                    push(top(op - OP_DUP1));
+                } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
+                    std::swap(top(), top(op - OP_SWAP1 + 1));
+                } else if (op >= OP_LOG0 && op <= OP_LOG4) {
+                    ok = op_log(op - OP_LOG0);
+                } else {
+                    ok = fail(StatusCode::kInternalError);  // table and switch disagree
+                }
+                break;
+        }
+        if (!ok) break;
+        ++pc;
+    }
+
     ExecResult r;
-    r.status = StatusCode::kInternalError;
+    r.status = status_;
+    if (status_ == StatusCode::kSuccess) {
+        r.gas_left = gas_;
+        r.gas_refund = refund_;
+        r.output = std::move(output_);
+    } else if (status_ == StatusCode::kRevert) {
+        r.gas_left = gas_;  // EIP-140: REVERT returns the gas left; refunds are dropped
+        r.output = std::move(output_);
+    }
     return r;
+}
+
+}  // namespace
+
+ExecResult execute(Host& host, const Message& msg, BytesView code) noexcept {
+    if (msg.gas < 0) {
+        ExecResult r;
+        r.status = StatusCode::kOutOfGas;
+        return r;
+    }
+    Frame frame(host, msg, code);
+    return frame.run();
 }
 
 }  // namespace xl::evm
