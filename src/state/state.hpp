@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+// Xinlian state: the world state of DESIGN.md §3 (Ethereum's account model: nonce, balance,
+// code, storage) for one block's execution, held in memory, with a journal so that any change
+// since a snapshot can be undone exactly (Yellow Paper §8: a failed frame "reverts the state").
+//
+// Per-transaction bookkeeping lives here too: the value of each slot at the start of the
+// transaction (EIP-2200/EIP-3529 SSTORE pricing), transient storage (EIP-1153), the warm
+// address and slot sets (EIP-2929/2930), the "created in this transaction" and selfdestruct
+// sets (EIP-6780), and the touched set (EIP-161). The refund counter and the logs are NOT
+// here: they belong to execution, which owns gas accounting and receipts.
+//
+// The state is committed by state_root(suite): the secure trie of Yellow Paper eq. 190-191
+// with the suite's hash, so under the ecdsa suite it equals Ethereum's state root. The code
+// hash inside the account is keccak256 in both suites, as EXTCODEHASH sees it (DESIGN.md §2).
+//
+// Determinism: only ordered containers; nothing depends on hash-map iteration order.
+// Thread-safety: a State is not thread-safe, not even its const methods' use together with
+// state_root() (which fills caches). One execution uses it at a time.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/result.hpp"
+#include "core/uint256.hpp"
+#include "crypto/suite.hpp"
+
+namespace xl::trie {
+class SecureTrie;
+}
+
+namespace xl::state {
+
+enum class StateError {
+    kInsufficientBalance,  // sub_balance below zero
+    kBalanceOverflow,      // add_balance beyond 2^256 - 1
+    kNonceOverflow,        // increment_nonce at 2^64 - 1 (EIP-2681)
+    kTrie,                 // the trie failed while computing a root (a bug: it is in memory)
+};
+std::string_view to_string(StateError e) noexcept;
+
+// keccak256(""): the code hash of an account without code (Yellow Paper eq. 11).
+extern const Hash256 kEmptyCodeHash;
+
+// An account's fields as read by execution (storage excluded).
+struct AccountInfo {
+    uint64_t nonce = 0;
+    U256 balance;
+    Hash256 code_hash;  // keccak256(code); kEmptyCodeHash for no code
+    friend bool operator==(const AccountInfo&, const AccountInfo&) = default;
+};
+
+// An account of a pre-state or genesis, loaded without journaling (put_account).
+struct GenesisAccount {
+    uint64_t nonce = 0;
+    U256 balance;
+    Bytes code;
+    std::map<U256, U256> storage;  // zero values are dropped
+};
+
+class State {
+public:
+    State();
+    ~State();
+    State(State&&) noexcept;
+    State& operator=(State&&) noexcept;
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+    // ---- loading (not journaled; call outside a transaction) ----
+
+    // Replaces the account at addr with acc (pre-state of a state test, genesis).
+    void put_account(const Address& addr, const GenesisAccount& acc);
+
+    // ---- reads ----
+
+    bool exists(const Address& addr) const noexcept;
+    // EIP-161 "empty": the account exists with nonce 0, balance 0 and no code.
+    bool is_empty(const Address& addr) const noexcept;
+    // EIP-161 "dead": absent or empty. The EVM's account_exists is !is_dead.
+    bool is_dead(const Address& addr) const noexcept { return !exists(addr) || is_empty(addr); }
+    std::optional<AccountInfo> get_account(const Address& addr) const noexcept;
+    U256 balance(const Address& addr) const noexcept;  // 0 if absent
+    uint64_t nonce(const Address& addr) const noexcept;  // 0 if absent
+    // The code (empty if absent). The view stays valid while this State lives and the
+    // account's code is not replaced by a later transaction's finalize.
+    BytesView code(const Address& addr) const noexcept;
+    // Zero for an absent account (EIP-1052), kEmptyCodeHash for an account without code.
+    Hash256 code_hash(const Address& addr) const noexcept;
+    // True if the account has a non-zero slot (EIP-7610 create collision check).
+    bool has_storage(const Address& addr) const noexcept;
+    // The slot's value now.
+    U256 current_storage(const Address& addr, const U256& key) const noexcept;
+    // The slot's value at begin_transaction() (EIP-2200 "original value").
+    U256 original_storage(const Address& addr, const U256& key) const noexcept;
+    U256 transient_storage(const Address& addr, const U256& key) const noexcept;  // EIP-1153
+
+    // Addresses of all accounts, in ascending order; and one account's storage (non-zero
+    // slots, ascending), or null if absent. For dumps and tools.
+    std::vector<Address> addresses() const;
+    const std::map<U256, U256>* storage_of(const Address& addr) const noexcept;
+    size_t account_count() const noexcept { return accounts_.size(); }
+
+    // ---- writes (journaled; each one touches the account for EIP-161) ----
+
+    // Contract creation (CREATE/CREATE2 and creation transactions): the account becomes
+    // nonce 0, no code, empty storage, keeping any balance it had (Yellow Paper eq. 99), and
+    // is marked created in this transaction (EIP-6780).
+    void create_account(const Address& addr);
+    // Creates an empty account if absent (not marked created, as for a plain value transfer).
+    void ensure_account(const Address& addr);
+    // Marks addr touched (EIP-161) without changing it, e.g. a zero-value CALL target or the
+    // coinbase paid zero. An absent account stays absent.
+    void touch(const Address& addr);
+    // Removes the account and its storage now.
+    void delete_account(const Address& addr);
+
+    void set_nonce(const Address& addr, uint64_t nonce);  // creates the account if absent
+    Result<void, StateError> increment_nonce(const Address& addr);
+    void set_balance(const Address& addr, const U256& balance);  // creates if absent
+    // Creates the account if absent, even for amount 0 (geth's AddBalance); it is then
+    // removed at finalize_transaction() if still empty.
+    Result<void, StateError> add_balance(const Address& addr, const U256& amount);
+    // kInsufficientBalance (and no change) if the balance is below amount.
+    Result<void, StateError> sub_balance(const Address& addr, const U256& amount);
+    void set_code(const Address& addr, Bytes code);  // creates if absent
+    // Zero deletes the slot. Creates the account if absent.
+    void set_storage(const Address& addr, const U256& key, const U256& value);
+    void clear_storage(const Address& addr);
+    void set_transient_storage(const Address& addr, const U256& key, const U256& value);
+
+    // EIP-2929: marks addr (or the slot) warm; returns whether it already was.
+    bool access_account(const Address& addr);
+    bool access_storage(const Address& addr, const U256& key);
+    bool is_warm(const Address& addr) const noexcept;
+    bool is_warm(const Address& addr, const U256& key) const noexcept;
+
+    // SELFDESTRUCT (EIP-6780): records addr in the selfdestruct set; returns true the first
+    // time in this transaction. Moving the balance is the caller's job. At finalize only the
+    // accounts also created in this transaction are deleted.
+    bool selfdestruct(const Address& addr);
+    bool is_selfdestructed(const Address& addr) const noexcept;
+    bool is_created(const Address& addr) const noexcept;  // in this transaction (EIP-6780)
+    bool is_touched(const Address& addr) const noexcept;
+
+    // ---- journal ----
+
+    using SnapshotId = size_t;
+    // Everything changed after snapshot() is undone by revert_to(id), which also invalidates
+    // every snapshot taken after id. Nesting is limited only by memory (gas bounds it).
+    SnapshotId snapshot() const noexcept { return journal_.size(); }
+    void revert_to(SnapshotId id);
+
+    // ---- transaction boundaries ----
+
+    // Starts a transaction: originals are recorded lazily from here on.
+    void begin_transaction();
+    // Ends it: deletes the selfdestructed accounts created in this transaction (EIP-6780),
+    // then the touched empty accounts (EIP-161); clears transient storage, warm sets, the
+    // created/selfdestruct/touched sets, the originals and the journal.
+    void finalize_transaction();
+
+    // ---- commitment ----
+
+    // The root of the secure state trie under suite's hash: key hash(address), value
+    // RLP([nonce, balance, storageRoot, codeHash]); storage tries keyed by hash(32-byte slot)
+    // with RLP(minimal big-endian value), zero slots absent (YP eq. 190-191, Appendix D).
+    // Incremental: only accounts changed since the previous call are re-hashed.
+    Result<Hash256, StateError> state_root(const crypto::CryptoSuite& suite);
+
+private:
+    struct Account {
+        uint64_t nonce = 0;
+        U256 balance;
+        std::shared_ptr<const Bytes> code;  // never null
+        Hash256 code_hash;
+        std::map<U256, U256> storage;  // non-zero values only
+        // Cached storage root per suite (indexed by SuiteId); reset on any storage change.
+        mutable std::array<std::optional<Hash256>, 2> storage_root;
+        bool empty() const noexcept;
+    };
+
+    // Journal entries: what to restore on revert.
+    struct AccountReplaced {  // created, deleted, storage wiped: the whole prior account
+        Address addr;
+        std::optional<Account> prior;
+    };
+    struct NonceChanged {
+        Address addr;
+        uint64_t prior;
+    };
+    struct BalanceChanged {
+        Address addr;
+        U256 prior;
+    };
+    struct CodeChanged {
+        Address addr;
+        std::shared_ptr<const Bytes> prior;
+        Hash256 prior_hash;
+    };
+    struct StorageChanged {
+        Address addr;
+        U256 key;
+        U256 prior;
+    };
+    struct TransientChanged {
+        Address addr;
+        U256 key;
+        U256 prior;
+    };
+    struct Touched {
+        Address addr;
+    };
+    struct Created {
+        Address addr;
+    };
+    struct Destructed {
+        Address addr;
+    };
+    struct WarmAccount {
+        Address addr;
+    };
+    struct WarmSlot {
+        Address addr;
+        U256 key;
+    };
+    using Entry = std::variant<AccountReplaced, NonceChanged, BalanceChanged, CodeChanged,
+                               StorageChanged, TransientChanged, Touched, Created, Destructed,
+                               WarmAccount, WarmSlot>;
+
+    // Per-suite cache of the account trie, kept up to date through dirty_.
+    struct RootCache {
+        std::unique_ptr<trie::SecureTrie> trie;
+        std::set<Address> dirty;
+    };
+
+    const Account* find(const Address& addr) const noexcept;
+    Account* find(const Address& addr) noexcept;
+    Account& get_or_create(const Address& addr);
+    void mark(const Address& addr);  // touched + dirty
+    void mark_dirty(const Address& addr);
+    void remember_originals(const Address& addr, const Account& acc);
+    void undo(Entry& e);
+    void erase_account(const Address& addr);  // not journaled
+    Result<Hash256, StateError> storage_root(const Account& acc,
+                                             const crypto::CryptoSuite& suite) const;
+    Result<Bytes, StateError> encode_account(const Account& acc,
+                                             const crypto::CryptoSuite& suite) const;
+
+    std::map<Address, Account> accounts_;
+    std::map<std::pair<Address, U256>, U256> originals_;
+    std::map<std::pair<Address, U256>, U256> transient_;
+    std::set<Address> warm_accounts_;
+    std::set<std::pair<Address, U256>> warm_slots_;
+    std::set<Address> created_;
+    std::set<Address> destructed_;
+    std::set<Address> touched_;
+    std::vector<Entry> journal_;
+    std::array<RootCache, 2> roots_;
+};
+
+}  // namespace xl::state
