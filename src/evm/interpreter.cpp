@@ -35,7 +35,11 @@ int64_t memory_cost(int64_t words) noexcept {
 class Frame {
 public:
     Frame(Host& host, const Message& msg, BytesView code)
-        : host_(host), msg_(msg), code_(code), analysis_(analyze(code)),
+        : host_(host), msg_(msg), code_(code),
+          // A creation frame has no calldata: its input is the code being run (YP §7).
+          input_(msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2 ? BytesView()
+                                                                                 : msg.input),
+          analysis_(analyze(code)),
           stack_(std::make_unique<U256[]>(gas::kMaxStack)), gas_(msg.gas) {}
 
     ExecResult run() noexcept;
@@ -110,6 +114,7 @@ private:
     Host& host_;
     const Message& msg_;
     BytesView code_;
+    BytesView input_;
     CodeAnalysis analysis_;
     std::unique_ptr<U256[]> stack_;
     int sp_ = 0;
@@ -460,15 +465,15 @@ ExecResult Frame::run() noexcept {
             case OP_CALLDATALOAD: {
                 U256& x = top();
                 uint8_t buf[32] = {};
-                if (x.fits_u64() && x.low64() < msg_.input.size()) {
-                    const size_t n = std::min<size_t>(32, msg_.input.size() - x.low64());
-                    std::memcpy(buf, msg_.input.data() + x.low64(), n);
+                if (x.fits_u64() && x.low64() < input_.size()) {
+                    const size_t n = std::min<size_t>(32, input_.size() - x.low64());
+                    std::memcpy(buf, input_.data() + x.low64(), n);
                 }
                 x = U256::from_be_bytes(BytesView(buf, 32));
                 break;
             }
-            case OP_CALLDATASIZE: push(U256(msg_.input.size())); break;
-            case OP_CALLDATACOPY: ok = op_copy(msg_.input); break;
+            case OP_CALLDATASIZE: push(U256(input_.size())); break;
+            case OP_CALLDATACOPY: ok = op_copy(input_); break;
             case OP_CODESIZE: push(U256(code_.size())); break;
             case OP_CODECOPY: ok = op_copy(code_); break;
             case OP_GASPRICE: push(tx().gas_price); break;

@@ -379,6 +379,17 @@ TEST_F(EvmTest, CalldataLoadPadsWithZeros) {
     EXPECT_EQ(word(r), U256(2) << 248);
 }
 
+TEST_F(EvmTest, CreationFrameHasNoCalldata) {
+    Asm a;
+    a.op(OP_CALLDATASIZE).ret_top();
+    Message m = message(100000);
+    m.kind = CallKind::kCreate;
+    m.input = a.code;  // a host may pass the initcode as input too
+    EXPECT_EQ(word(execute(host, m, a.code)), U256(0));
+    m.kind = CallKind::kCall;
+    EXPECT_EQ(word(execute(host, m, a.code)), U256(a.code.size()));
+}
+
 TEST_F(EvmTest, ContextOpcodes) {
     host.ctx.chain_id = 1234;
     host.ctx.number = 300;
