@@ -13,10 +13,14 @@ namespace xl::state {
 
 std::string_view to_string(StateError e) noexcept {
     switch (e) {
-        case StateError::kInsufficientBalance: return "insufficient balance";
-        case StateError::kBalanceOverflow: return "balance overflow";
-        case StateError::kNonceOverflow: return "nonce overflow";
-        case StateError::kTrie: return "state trie failure";
+        case StateError::kInsufficientBalance:
+            return "insufficient balance";
+        case StateError::kBalanceOverflow:
+            return "balance overflow";
+        case StateError::kNonceOverflow:
+            return "nonce overflow";
+        case StateError::kTrie:
+            return "state trie failure";
     }
     return "unknown state error";
 }
@@ -59,6 +63,7 @@ void State::put_account(const Address& addr, const GenesisAccount& acc) {
     for (const auto& [k, v] : acc.storage)
         if (!v.is_zero()) a.storage.emplace(k, v);
     accounts_.insert_or_assign(addr, std::move(a));
+    drop_storage_cache(addr);
     mark_dirty(addr);
 }
 
@@ -74,7 +79,9 @@ State::Account* State::find(const Address& addr) noexcept {
     return it == accounts_.end() ? nullptr : &it->second;
 }
 
-bool State::exists(const Address& addr) const noexcept { return find(addr) != nullptr; }
+bool State::exists(const Address& addr) const noexcept {
+    return find(addr) != nullptr;
+}
 
 bool State::is_empty(const Address& addr) const noexcept {
     const Account* a = find(addr);
@@ -151,6 +158,18 @@ void State::mark_dirty(const Address& addr) {
         if (rc.trie) rc.dirty.insert(addr);
 }
 
+void State::mark_slot_dirty(const Address& addr, const U256& key) {
+    for (auto& rc : roots_) {
+        auto it = rc.storage.find(addr);
+        if (it != rc.storage.end()) it->second.dirty.insert(key);
+    }
+}
+
+void State::drop_storage_cache(const Address& addr) {
+    for (auto& rc : roots_)
+        rc.storage.erase(addr);
+}
+
 void State::mark(const Address& addr) {
     mark_dirty(addr);
     if (touched_.insert(addr).second) journal_.emplace_back(Touched{addr});
@@ -166,7 +185,7 @@ void State::remember_originals(const Address& addr, const Account& acc) {
 State::Account& State::get_or_create(const Address& addr) {
     auto it = accounts_.find(addr);
     if (it != accounts_.end()) return it->second;
-    journal_.emplace_back(AccountReplaced{addr, std::nullopt});
+    journal_.emplace_back(AccountReplaced{addr, nullptr});
     Account a;
     a.code = empty_code();
     a.code_hash = kEmptyCodeHash;
@@ -183,17 +202,21 @@ void State::create_account(const Address& addr) {
         // Yellow Paper eq. 99: a pre-existing balance is kept; all else starts anew.
         fresh.balance = it->second.balance;
         remember_originals(addr, it->second);
-        journal_.emplace_back(AccountReplaced{addr, std::move(it->second)});
+        journal_.emplace_back(
+            AccountReplaced{addr, std::make_unique<Account>(std::move(it->second))});
+        drop_storage_cache(addr);
         it->second = std::move(fresh);
     } else {
-        journal_.emplace_back(AccountReplaced{addr, std::nullopt});
+        journal_.emplace_back(AccountReplaced{addr, nullptr});
         accounts_.emplace(addr, std::move(fresh));
     }
     if (created_.insert(addr).second) journal_.emplace_back(Created{addr});
     mark(addr);
 }
 
-void State::ensure_account(const Address& addr) { get_or_create(addr); }
+void State::ensure_account(const Address& addr) {
+    get_or_create(addr);
+}
 
 void State::touch(const Address& addr) {
     if (touched_.insert(addr).second) journal_.emplace_back(Touched{addr});
@@ -203,7 +226,8 @@ void State::delete_account(const Address& addr) {
     auto it = accounts_.find(addr);
     if (it == accounts_.end()) return;
     remember_originals(addr, it->second);
-    journal_.emplace_back(AccountReplaced{addr, std::move(it->second)});
+    journal_.emplace_back(AccountReplaced{addr, std::make_unique<Account>(std::move(it->second))});
+    drop_storage_cache(addr);
     accounts_.erase(it);
     mark(addr);
 }
@@ -266,7 +290,7 @@ void State::set_storage(const Address& addr, const U256& key, const U256& value)
     } else {
         a.storage.emplace(key, value);
     }
-    a.storage_root = {};
+    mark_slot_dirty(addr, key);
     mark(addr);
 }
 
@@ -279,7 +303,8 @@ void State::clear_storage(const Address& addr) {
     copy.balance = it->second.balance;
     copy.code = it->second.code;
     copy.code_hash = it->second.code_hash;
-    journal_.emplace_back(AccountReplaced{addr, std::move(it->second)});
+    journal_.emplace_back(AccountReplaced{addr, std::make_unique<Account>(std::move(it->second))});
+    drop_storage_cache(addr);
     it->second = std::move(copy);
     mark(addr);
 }
@@ -306,7 +331,9 @@ bool State::access_storage(const Address& addr, const U256& key) {
     return false;
 }
 
-bool State::is_warm(const Address& addr) const noexcept { return warm_accounts_.contains(addr); }
+bool State::is_warm(const Address& addr) const noexcept {
+    return warm_accounts_.contains(addr);
+}
 
 bool State::is_warm(const Address& addr, const U256& key) const noexcept {
     return warm_slots_.contains({addr, key});
@@ -321,8 +348,12 @@ bool State::selfdestruct(const Address& addr) {
 bool State::is_selfdestructed(const Address& addr) const noexcept {
     return destructed_.contains(addr);
 }
-bool State::is_created(const Address& addr) const noexcept { return created_.contains(addr); }
-bool State::is_touched(const Address& addr) const noexcept { return touched_.contains(addr); }
+bool State::is_created(const Address& addr) const noexcept {
+    return created_.contains(addr);
+}
+bool State::is_touched(const Address& addr) const noexcept {
+    return touched_.contains(addr);
+}
 
 // ---- journal ----
 
@@ -336,6 +367,7 @@ void State::undo(Entry& entry) {
                 } else {
                     accounts_.erase(e.addr);
                 }
+                drop_storage_cache(e.addr);
                 mark_dirty(e.addr);
             } else if constexpr (std::is_same_v<T, NonceChanged>) {
                 Account* a = find(e.addr);
@@ -361,7 +393,7 @@ void State::undo(Entry& entry) {
                 } else {
                     a->storage.insert_or_assign(e.key, e.prior);
                 }
-                a->storage_root = {};
+                mark_slot_dirty(e.addr, e.key);
                 mark_dirty(e.addr);
             } else if constexpr (std::is_same_v<T, TransientChanged>) {
                 if (e.prior.is_zero()) {
@@ -400,7 +432,9 @@ void State::begin_transaction() {
 }
 
 void State::erase_account(const Address& addr) {
-    if (accounts_.erase(addr) != 0) mark_dirty(addr);
+    if (accounts_.erase(addr) == 0) return;
+    drop_storage_cache(addr);
+    mark_dirty(addr);
 }
 
 void State::finalize_transaction() {
@@ -424,26 +458,50 @@ void State::finalize_transaction() {
 
 // ---- commitment ----
 
-Result<Hash256, StateError> State::storage_root(const Account& acc,
-                                                const crypto::CryptoSuite& suite) const {
-    auto& cached = acc.storage_root[suite_index(suite)];
-    if (cached) return *cached;
-    trie::SecureTrie st(suite);
+Result<Hash256, StateError> State::storage_root(RootCache& rc, const Address& addr,
+                                                const Account& acc,
+                                                const crypto::CryptoSuite& suite) {
     Bytes value;
-    for (const auto& [k, v] : acc.storage) {
-        value.clear();
-        rlp::encode_uint(value, v);
-        if (!st.put(k.to_hash(), value)) return unexpected(StateError::kTrie);
+    auto it = rc.storage.find(addr);
+    if (it == rc.storage.end()) {
+        StorageCache fresh;
+        fresh.trie = std::make_unique<trie::SecureTrie>(suite);
+        for (const auto& [k, v] : acc.storage) {
+            value.clear();
+            rlp::encode_uint(value, v);
+            if (!fresh.trie->put(k.to_hash(), value)) return unexpected(StateError::kTrie);
+        }
+        it = rc.storage.emplace(addr, std::move(fresh)).first;
+    } else {
+        for (const U256& k : it->second.dirty) {
+            auto slot = acc.storage.find(k);
+            bool ok = true;
+            if (slot == acc.storage.end()) {
+                ok = it->second.trie->remove(k.to_hash()).has_value();
+            } else {
+                value.clear();
+                rlp::encode_uint(value, slot->second);
+                ok = it->second.trie->put(k.to_hash(), value).has_value();
+            }
+            if (!ok) {
+                rc.storage.erase(it);
+                return unexpected(StateError::kTrie);
+            }
+        }
+        it->second.dirty.clear();
     }
-    auto root = st.root();
-    if (!root) return unexpected(StateError::kTrie);
-    cached = *root;
+    auto root = it->second.trie->root();
+    if (!root) {
+        rc.storage.erase(it);
+        return unexpected(StateError::kTrie);
+    }
     return *root;
 }
 
-Result<Bytes, StateError> State::encode_account(const Account& acc,
-                                                const crypto::CryptoSuite& suite) const {
-    auto sroot = storage_root(acc, suite);
+Result<Bytes, StateError> State::encode_account(RootCache& rc, const Address& addr,
+                                                const Account& acc,
+                                                const crypto::CryptoSuite& suite) {
+    auto sroot = storage_root(rc, addr, acc, suite);
     if (!sroot) return unexpected(sroot.error());
     return rlp::ListBuilder()
         .add_uint(acc.nonce)
@@ -455,36 +513,32 @@ Result<Bytes, StateError> State::encode_account(const Account& acc,
 
 Result<Hash256, StateError> State::state_root(const crypto::CryptoSuite& suite) {
     RootCache& rc = roots_[suite_index(suite)];
+    // On any failure the caches of this suite are dropped: the next call starts afresh.
+    auto fail = [&rc] {
+        rc = RootCache{};
+        return unexpected(StateError::kTrie);
+    };
     if (!rc.trie) {
+        rc = RootCache{};
         rc.trie = std::make_unique<trie::SecureTrie>(suite);
-        rc.dirty.clear();
         for (const auto& [addr, acc] : accounts_) {
-            auto enc = encode_account(acc, suite);
-            if (!enc || !rc.trie->put(addr, *enc)) {
-                rc.trie.reset();
-                return unexpected(StateError::kTrie);
-            }
+            auto enc = encode_account(rc, addr, acc, suite);
+            if (!enc || !rc.trie->put(addr, *enc)) return fail();
         }
     } else {
         for (const Address& addr : rc.dirty) {
             const Account* acc = find(addr);
-            bool ok = true;
             if (acc == nullptr) {
-                ok = rc.trie->remove(addr).has_value();
-            } else {
-                auto enc = encode_account(*acc, suite);
-                if (!enc) return unexpected(enc.error());
-                ok = rc.trie->put(addr, *enc).has_value();
+                if (!rc.trie->remove(addr)) return fail();
+                continue;
             }
-            if (!ok) {
-                rc.trie.reset();
-                return unexpected(StateError::kTrie);
-            }
+            auto enc = encode_account(rc, addr, *acc, suite);
+            if (!enc || !rc.trie->put(addr, *enc)) return fail();
         }
         rc.dirty.clear();
     }
     auto root = rc.trie->root();
-    if (!root) return unexpected(StateError::kTrie);
+    if (!root) return fail();
     return *root;
 }
 

@@ -90,7 +90,7 @@ public:
     // EIP-161 "dead": absent or empty. The EVM's account_exists is !is_dead.
     bool is_dead(const Address& addr) const noexcept { return !exists(addr) || is_empty(addr); }
     std::optional<AccountInfo> get_account(const Address& addr) const noexcept;
-    U256 balance(const Address& addr) const noexcept;  // 0 if absent
+    U256 balance(const Address& addr) const noexcept;    // 0 if absent
     uint64_t nonce(const Address& addr) const noexcept;  // 0 if absent
     // The code (empty if absent). The view stays valid while this State lives and the
     // account's code is not replaced by a later transaction's finalize.
@@ -185,15 +185,14 @@ private:
         std::shared_ptr<const Bytes> code;  // never null
         Hash256 code_hash;
         std::map<U256, U256> storage;  // non-zero values only
-        // Cached storage root per suite (indexed by SuiteId); reset on any storage change.
-        mutable std::array<std::optional<Hash256>, 2> storage_root;
         bool empty() const noexcept;
     };
 
     // Journal entries: what to restore on revert.
     struct AccountReplaced {  // created, deleted, storage wiped: the whole prior account
         Address addr;
-        std::optional<Account> prior;
+        std::unique_ptr<Account> prior;  // null: the account did not exist (boxed: the
+                                         // journal's entries stay small)
     };
     struct NonceChanged {
         Address addr;
@@ -234,14 +233,23 @@ private:
         Address addr;
         U256 key;
     };
-    using Entry = std::variant<AccountReplaced, NonceChanged, BalanceChanged, CodeChanged,
-                               StorageChanged, TransientChanged, Touched, Created, Destructed,
-                               WarmAccount, WarmSlot>;
+    using Entry =
+        std::variant<AccountReplaced, NonceChanged, BalanceChanged, CodeChanged, StorageChanged,
+                     TransientChanged, Touched, Created, Destructed, WarmAccount, WarmSlot>;
 
-    // Per-suite cache of the account trie, kept up to date through dirty_.
-    struct RootCache {
+    // Per suite (indexed by SuiteId): the account trie and the storage tries, kept between
+    // state_root() calls and updated with only what changed since (dirty accounts and
+    // slots), so a block's root costs what the block changed, not the size of the state.
+    // An account replaced wholesale (created, deleted, storage wiped, reverted to such a
+    // version) loses its storage trie, rebuilt from its slots when next needed.
+    struct StorageCache {
         std::unique_ptr<trie::SecureTrie> trie;
+        std::set<U256> dirty;
+    };
+    struct RootCache {
+        std::unique_ptr<trie::SecureTrie> trie;  // null until the first state_root()
         std::set<Address> dirty;
+        std::map<Address, StorageCache> storage;
     };
 
     const Account* find(const Address& addr) const noexcept;
@@ -249,13 +257,15 @@ private:
     Account& get_or_create(const Address& addr);
     void mark(const Address& addr);  // touched + dirty
     void mark_dirty(const Address& addr);
+    void mark_slot_dirty(const Address& addr, const U256& key);
+    void drop_storage_cache(const Address& addr);
     void remember_originals(const Address& addr, const Account& acc);
     void undo(Entry& e);
     void erase_account(const Address& addr);  // not journaled
-    Result<Hash256, StateError> storage_root(const Account& acc,
-                                             const crypto::CryptoSuite& suite) const;
-    Result<Bytes, StateError> encode_account(const Account& acc,
-                                             const crypto::CryptoSuite& suite) const;
+    Result<Hash256, StateError> storage_root(RootCache& rc, const Address& addr, const Account& acc,
+                                             const crypto::CryptoSuite& suite);
+    Result<Bytes, StateError> encode_account(RootCache& rc, const Address& addr, const Account& acc,
+                                             const crypto::CryptoSuite& suite);
 
     std::map<Address, Account> accounts_;
     std::map<std::pair<Address, U256>, U256> originals_;

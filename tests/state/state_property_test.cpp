@@ -103,10 +103,14 @@ private:
     const U256& key() { return keys_[rng_() % keys_.size()]; }
     U256 value() {
         switch (rng_() % 4) {
-            case 0: return U256{};
-            case 1: return U256{rng_() % 5};
-            case 2: return U256::max() - U256{rng_() % 3};
-            default: return U256{rng_() % 1000};
+            case 0:
+                return U256{};
+            case 1:
+                return U256{rng_() % 5};
+            case 2:
+                return U256::max() - U256{rng_() % 3};
+            default:
+                return U256{rng_() % 1000};
         }
     }
 

@@ -129,8 +129,8 @@ TEST(StateRoot, PreStatesOfRejectedGeneralStateTests) {
             EXPECT_NE(*sm, *s.state_root(crypto::ecdsa_suite()));
         }
     }
-    std::printf("[ info     ] %zu pre-state roots checked (%zu accounts with storage)\n",
-                checked, with_storage);
+    std::printf("[ info     ] %zu pre-state roots checked (%zu accounts with storage)\n", checked,
+                with_storage);
     EXPECT_GE(checked, 1000u);  // 1000+ entries in 23 files when the data was curated
     EXPECT_GE(with_storage, 1u);
 }
@@ -141,7 +141,9 @@ TEST(StateRoot, ReferenceAgreesWithEthereumForOneAccount) {
     std::map<Address, GenesisAccount> pre;
     Address a;
     a.bytes[0] = 0xaa;
-    pre[a] = GenesisAccount{3, U256{12345}, {0x60, 0x00},
+    pre[a] = GenesisAccount{3,
+                            U256{12345},
+                            {0x60, 0x00},
                             {{U256{1}, U256{2}}, {U256{2}, U256{}}, {U256::max(), U256{9}}}};
     pre[Address{}] = GenesisAccount{0, U256{1}, {}, {}};
     for (const crypto::CryptoSuite* suite : {&crypto::ecdsa_suite(), &crypto::sm_suite()}) {
