@@ -24,4 +24,19 @@ bool is_precompile(const Address& addr) noexcept;
 //   is success with empty output.
 ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noexcept;
 
+// The pieces of 0x05 and 0x09, exposed for their tests and benchmarks.
+
+// EIP-198 gas with EIP-2565 pricing, computed from the declared lengths before anything is
+// allocated; saturates at UINT64_MAX for absurd lengths.
+uint64_t modexp_gas(BytesView input) noexcept;
+// EIP-198 output (mod_len bytes) into out. Only called once the gas is paid, which bounds the
+// lengths in practice; returns false (treated as out of gas) if a length that matters exceeds
+// kModexpMaxLen, a size no block gas limit can pay for.
+inline constexpr uint64_t kModexpMaxLen = uint64_t{1} << 32;
+bool modexp_run(BytesView input, Bytes& out) noexcept;
+
+// EIP-152 BLAKE2b compression F: h (8 words), m (16 words), t (2 words), final flag, rounds.
+void blake2b_compress(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], bool final_block,
+                      uint32_t rounds) noexcept;
+
 }  // namespace xl::evm
