@@ -291,9 +291,9 @@ TEST(Precompiles, Bn254RejectsBadPoints) {
         EXPECT_EQ(run(8, cat({bad, kG2})).status, StatusCode::kPrecompileFailure);
         EXPECT_EQ(run(8, cat({bad, kG2})).gas_left, 0);
     }
-    // A G2 point with a coordinate >= p, one off the twist, and one on the twist but outside
-    // the order-r subgroup (found by searching x = 1, 2, ... for a square right-hand side is
-    // not needed: doubling the x coordinate's real part moves it off the curve).
+    // G2 points: a coordinate >= p, one off the twist, and (x, y) = (1, sqrt(1 + 3/xi)) found
+    // with an independent Python Fp2 square root: on the twist but outside the order-r
+    // subgroup (EIP-197 requires the check; the twist's cofactor is about 2^254).
     Bytes g2_big = kG2;
     kP.to_be_bytes(g2_big.data() + 32);
     EXPECT_EQ(run(8, cat({kG1, g2_big})).status, StatusCode::kPrecompileFailure);
@@ -306,6 +306,15 @@ TEST(Precompiles, Bn254RejectsBadPoints) {
                             Bytes(kG2.begin() + 96, kG2.end()),
                             Bytes(kG2.begin() + 64, kG2.begin() + 96)});
     EXPECT_EQ(run(8, cat({kG1, g2_swapped})).status, StatusCode::kPrecompileFailure);
+    const Bytes g2_not_in_subgroup = hex_literal(
+        "0000000000000000000000000000000000000000000000000000000000000000"
+        "0000000000000000000000000000000000000000000000000000000000000001"
+        "0d1271953ed9ea0836846e70a1934187998c7f790cb4d7511b7f8da82de048a4"
+        "2869111d5381f072f8e2728fdb825a51aadd70e52c9830e9ab4b871c0531f1bb");
+    auto sub = bn254::pairing_check(cat({kG1, g2_not_in_subgroup}));
+    ASSERT_FALSE(sub.has_value());
+    EXPECT_EQ(sub.error(), bn254::Bn254Error::kNotInSubgroup);
+    EXPECT_EQ(run(8, cat({kG1, g2_not_in_subgroup})).status, StatusCode::kPrecompileFailure);
     // Length not a multiple of 192.
     EXPECT_EQ(run(8, Bytes(191, 0)).status, StatusCode::kPrecompileFailure);
     EXPECT_EQ(run(8, Bytes(193, 0)).status, StatusCode::kPrecompileFailure);
