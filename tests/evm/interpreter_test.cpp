@@ -324,6 +324,64 @@ TEST_F(EvmTest, SstoreGasAndRefunds) {
     EXPECT_EQ(st.status, StatusCode::kOutOfGas);
 }
 
+// EIP-2200 with EIP-3529 values: (original, current, new) -> (gas besides EIP-2929's 2100 for
+// the cold slot, refund).
+struct SstoreCase {
+    uint64_t original, current, next;
+    int64_t gas, refund;
+};
+TEST_F(EvmTest, SstoreEveryStorageStatus) {
+    const SstoreCase cases[] = {
+        {0, 0, 0, 100, 0},              // assigned (no-op)
+        {0, 0, 1, 20000, 0},            // added
+        {1, 1, 0, 2900, 4800},          // deleted
+        {1, 1, 2, 2900, 0},             // modified
+        {1, 0, 2, 100, -4800},          // deleted-added
+        {1, 2, 0, 100, 4800},           // modified-deleted
+        {1, 0, 1, 100, -4800 + 2800},   // deleted-restored
+        {0, 1, 0, 100, 19900},          // added-deleted
+        {1, 2, 1, 100, 2800},           // modified-restored
+        {1, 2, 3, 100, 0},              // assigned (dirty)
+    };
+    for (const SstoreCase& c : cases) {
+        host.accounts.clear();
+        host.warm_slots.clear();
+        Account& acc = host.accounts[self];
+        acc.original[U256(9)] = c.original;
+        acc.storage[U256(9)] = c.current;
+        Asm a;
+        a.push(c.next).push(9).op(OP_SSTORE);
+        const ExecResult r = run(a);
+        ASSERT_EQ(r.status, StatusCode::kSuccess);
+        EXPECT_EQ(1'000'000 - r.gas_left, 6 + 2100 + c.gas) << c.original << c.current << c.next;
+        EXPECT_EQ(r.gas_refund, c.refund) << c.original << c.current << c.next;
+        EXPECT_EQ(host.get_storage(self, 9), U256(c.next));
+    }
+}
+
+TEST_F(EvmTest, RefundsOfAFailedFrameAreDropped) {
+    host.accounts[self].storage[U256(1)] = 5;
+    Asm a;
+    a.push(0).push(1).op(OP_SSTORE).op(OP_INVALID);
+    const ExecResult r = run(a);
+    EXPECT_EQ(r.status, StatusCode::kInvalidInstruction);
+    EXPECT_EQ(r.gas_refund, 0);
+}
+
+TEST_F(EvmTest, CallMemoryExpansionIsCharged) {
+    // STATICCALL with an output region at 0x1000 (129 words) to an account without code.
+    host.warm_accounts.insert(addr(8));
+    Asm a;
+    a.push(32).push(0x1000).push(0).push(0).push(U256::from_be_bytes(addr(8).view()));
+    a.push(0).op(OP_STATICCALL);
+    const int64_t words = 0x1020 / 32;
+    EXPECT_EQ(used(a), 18 + 100 + 3 * words + words * words / 512);
+    Asm huge;
+    huge.push(1).push(U256(1) << 40).push(0).push(0).push(U256::from_be_bytes(addr(8).view()));
+    huge.push(0).op(OP_STATICCALL);
+    EXPECT_EQ(run(huge, 10'000'000).status, StatusCode::kOutOfGas);
+}
+
 TEST_F(EvmTest, SloadColdThenWarm) {
     host.accounts[self].storage[U256(3)] = U256(77);
     Asm a;
