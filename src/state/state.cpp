@@ -171,8 +171,10 @@ void State::drop_storage_cache(const Address& addr) {
 }
 
 void State::mark(const Address& addr) {
+    if (last_marked_ == addr) return;  // already touched and dirty
     mark_dirty(addr);
     if (touched_.insert(addr).second) journal_.emplace_back(Touched{addr});
+    last_marked_ = addr;
 }
 
 void State::remember_originals(const Address& addr, const Account& acc) {
@@ -417,6 +419,7 @@ void State::undo(Entry& entry) {
 }
 
 void State::revert_to(SnapshotId id) {
+    last_marked_.reset();              // the revert may drop its touched flag
     XL_ASSERT(id <= journal_.size());  // a snapshot of this transaction, not yet reverted past
     while (journal_.size() > id) {
         undo(journal_.back());
@@ -438,6 +441,7 @@ void State::erase_account(const Address& addr) {
 }
 
 void State::finalize_transaction() {
+    last_marked_.reset();
     // EIP-6780: SELFDESTRUCT deletes the account only if it was created in this transaction.
     for (const Address& addr : destructed_)
         if (created_.contains(addr)) erase_account(addr);
@@ -512,6 +516,7 @@ Result<Bytes, StateError> State::encode_account(RootCache& rc, const Address& ad
 }
 
 Result<Hash256, StateError> State::state_root(const crypto::CryptoSuite& suite) {
+    last_marked_.reset();  // the dirty sets are about to be emptied
     RootCache& rc = roots_[suite_index(suite)];
     // On any failure the caches of this suite are dropped: the next call starts afresh.
     auto fail = [&rc] {

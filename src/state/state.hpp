@@ -277,6 +277,9 @@ private:
     std::set<Address> touched_;
     std::vector<Entry> journal_;
     std::array<RootCache, 2> roots_;
+    // The address mark() last recorded as touched and dirty: repeated writes to one account
+    // skip both set lookups. Forgotten whenever touched_ or a dirty set may lose it.
+    std::optional<Address> last_marked_;
 };
 
 }  // namespace xl::state
