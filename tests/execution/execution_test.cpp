@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: Apache-2.0
+// apply_transaction over an in-memory world: transfers, creation and calls with hand-written
+// bytecode, revert and exceptional halt, stateful rejections, the EIP-3529 refund cap, bloom
+// and the EIP-4844 fee function. Expected figures are derived from the gas constants of the
+// Yellow Paper and EIPs named at each use, not copied from a run.
+#include <gtest/gtest.h>
+
+#include "codec/rlp.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/suite.hpp"
+#include "execution/execution.hpp"
+#include "execution/executor.hpp"
+#include "state/state.hpp"
+
+using namespace xl;
+using namespace xl::execution;
+
+namespace {
+
+Address addr(uint8_t b) {
+    Address a;
+    a[0] = 0xaa;
+    a[19] = b;
+    return a;
+}
+
+const Address kSender = addr(1);
+const Address kTo = addr(2);
+const Address kCoinbase = addr(3);
+constexpr uint64_t kBaseFee = 7;
+constexpr uint64_t kFeeCap = 10;
+constexpr uint64_t kTip = 2;  // effective price = base fee + tip = 9 < fee cap
+const U256 kRich = U256{1} << 80;
+
+struct Fixture {
+    state::State world;
+    BlockEnv env;
+    Fixture() {
+        env.coinbase = kCoinbase;
+        env.number = 10;
+        env.gas_limit = 30'000'000;
+        env.base_fee = kBaseFee;
+        state::GenesisAccount s;
+        s.balance = kRich;
+        world.put_account(kSender, s);
+    }
+    void put_code(const Address& a, Bytes code, std::map<U256, U256> storage = {}) {
+        state::GenesisAccount e;
+        e.code = std::move(code);
+        e.storage = std::move(storage);
+        world.put_account(a, e);
+    }
+    protocol::Transaction tx(std::optional<Address> to, uint64_t gas, U256 value = 0,
+                             Bytes data = {}) const {
+        protocol::Transaction t;
+        t.type = protocol::TxType::kDynamicFee;
+        t.chain_id = U256{1};
+        t.nonce = world.nonce(kSender);
+        t.max_fee = kFeeCap;
+        t.max_priority_fee = kTip;
+        t.gas_limit = gas;
+        t.to = to;
+        t.value = value;
+        t.data = std::move(data);
+        return t;
+    }
+    Result<Receipt, ExecError> run(const protocol::Transaction& t) {
+        return apply_transaction(world, env, t, kSender);
+    }
+    U256 balance(const Address& a) const { return world.balance(a); }
+    Hash256 root() { return *world.state_root(crypto::ecdsa_suite()); }
+    U256 slot(const Address& a, uint64_t k) const { return world.current_storage(a, U256{k}); }
+};
+
+TEST(Execution, SimpleTransfer) {
+    Fixture f;
+    const U256 value{12345};
+    auto r = f.run(f.tx(kTo, 50'000, value));
+    ASSERT_TRUE(r.has_value()) << to_string(r.error());
+    EXPECT_TRUE(r->success);
+    EXPECT_EQ(r->gas_used, 21000u);  // G_transaction
+    const U256 price{kBaseFee + kTip};
+    EXPECT_EQ(f.balance(kSender), kRich - value - U256{21000} * price);
+    EXPECT_EQ(f.balance(kTo), value);
+    EXPECT_EQ(f.balance(kCoinbase), U256{21000 * kTip});  // the base fee is burnt (EIP-1559)
+    EXPECT_EQ(f.world.nonce(kSender), 1u);
+    EXPECT_TRUE(r->logs.empty());
+}
+
+TEST(Execution, ZeroValueTransferToNobodyCreatesNothing) {
+    Fixture f;
+    f.env.base_fee = kFeeCap;  // tip 0: the coinbase is touched, empty, and removed (EIP-161)
+    auto r = f.run(f.tx(kTo, 21000));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(f.world.exists(kTo));
+    EXPECT_FALSE(f.world.exists(kCoinbase));
+}
+
+TEST(Execution, StatefulRejectionsLeaveTheWorldAlone) {
+    Fixture f;
+    const Hash256 before = f.root();
+    auto expect = [&](protocol::Transaction t, ExecError want) {
+        auto r = f.run(t);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error(), want) << to_string(r.error());
+        EXPECT_EQ(f.root(), before);
+    };
+    auto t = f.tx(kTo, 21000);
+    t.nonce = 1;
+    expect(t, ExecError::kNonceTooHigh);
+    t = f.tx(kTo, 21000, kRich);  // value plus gas exceeds the balance
+    expect(t, ExecError::kInsufficientFunds);
+    t = f.tx(kTo, 20999);
+    expect(t, ExecError::kIntrinsicGas);
+    t = f.tx(kTo, 21000);
+    t.max_fee = kBaseFee - 1;
+    t.max_priority_fee = 0;
+    expect(t, ExecError::kFeeCapTooLow);
+    t = f.tx(kTo, 31'000'000);
+    expect(t, ExecError::kGasLimitReached);
+    t = f.tx(std::nullopt, 10'000'000, 0, Bytes(kMaxInitCodeSize + 1, 0));
+    expect(t, ExecError::kMaxInitCodeSize);
+    // EIP-3607: a sender with code is rejected.
+    state::GenesisAccount with_code;
+    with_code.balance = kRich;
+    with_code.code = {0x00};
+    f.world.put_account(kSender, with_code);
+    const Hash256 before2 = f.root();
+    auto r = f.run(f.tx(kTo, 21000));
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), ExecError::kSenderNotEoa);
+    EXPECT_EQ(f.root(), before2);
+}
+
+TEST(Execution, NonceTooLow) {
+    Fixture f;
+    ASSERT_TRUE(f.run(f.tx(kTo, 21000)).has_value());
+    auto t = f.tx(kTo, 21000);
+    t.nonce = 0;
+    auto r = f.run(t);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error(), ExecError::kNonceTooLow);
+}
+
+// Runtime code: SSTORE(0, 0x2a); STOP.
+const Bytes kRuntime = {0x60, 0x2a, 0x60, 0x00, 0x55, 0x00};
+
+// Init code returning kRuntime: PUSH6 <runtime> PUSH1 0 MSTORE PUSH1 6 PUSH1 26 RETURN.
+Bytes init_code() {
+    Bytes c = {0x65};
+    c.insert(c.end(), kRuntime.begin(), kRuntime.end());
+    const Bytes tail = {0x60, 0x00, 0x52, 0x60, 0x06, 0x60, 0x1a, 0xf3};
+    c.insert(c.end(), tail.begin(), tail.end());
+    return c;
+}
+
+TEST(Execution, CreateThenCall) {
+    Fixture f;
+    auto r = f.run(f.tx(std::nullopt, 200'000, 5, init_code()));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->success);
+    // Yellow Paper eq. 88: keccak256(rlp([sender, nonce]))[12:].
+    const Hash256 h =
+        crypto::keccak256(rlp::ListBuilder().add_string(kSender).add_uint(0).finish());
+    const Address created = Address::from(BytesView(h.data() + 12, 20));
+    ASSERT_TRUE(f.world.exists(created));
+    const BytesView code = f.world.code(created);
+    EXPECT_EQ(Bytes(code.begin(), code.end()), kRuntime);
+    EXPECT_EQ(f.world.nonce(created), 1u);  // EIP-161
+    EXPECT_EQ(f.balance(created), U256{5});
+    EXPECT_EQ(f.world.nonce(kSender), 1u);
+
+    auto r2 = f.run(f.tx(created, 100'000));
+    ASSERT_TRUE(r2.has_value());
+    ASSERT_TRUE(r2->success);
+    EXPECT_EQ(f.slot(created, 0), U256{0x2a});
+    EXPECT_EQ(f.world.nonce(kSender), 2u);
+}
+
+TEST(Execution, CreateRejectsEfCode) {
+    Fixture f;
+    // Init code returning one byte 0xEF (EIP-3541): PUSH1 0xef PUSH1 0 MSTORE8 PUSH1 1 PUSH1 0
+    // RETURN. The creation fails with all gas consumed and no account.
+    const Bytes init = {0x60, 0xef, 0x60, 0x00, 0x53, 0x60, 0x01, 0x60, 0x00, 0xf3};
+    auto r = f.run(f.tx(std::nullopt, 100'000, 0, init));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(r->success);
+    EXPECT_EQ(r->gas_used, 100'000u);
+    EXPECT_EQ(f.world.nonce(kSender), 1u);   // still incremented
+    EXPECT_EQ(f.world.account_count(), 2u);  // sender and coinbase only
+}
+
+TEST(Execution, RevertRestoresStateAndKeepsGas) {
+    Fixture f;
+    // SSTORE(0, 1); LOG0(0, 0); REVERT(0, 0)
+    f.put_code(kTo, {0x60, 0x01, 0x60, 0x00, 0x55, 0x60, 0x00, 0x60, 0x00, 0xa0, 0x60, 0x00, 0x60,
+                     0x00, 0xfd});
+    auto r = f.run(f.tx(kTo, 100'000, 7));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(r->success);
+    EXPECT_LT(r->gas_used, 100'000u);  // REVERT returns the gas left (EIP-140)
+    EXPECT_TRUE(r->logs.empty());
+    EXPECT_FALSE(f.world.has_storage(kTo));
+    EXPECT_EQ(f.balance(kTo), U256{0});  // the value transfer is undone too
+    EXPECT_EQ(f.world.nonce(kSender), 1u);
+    const U256 price{kBaseFee + kTip};
+    EXPECT_EQ(f.balance(kSender), kRich - U256{r->gas_used} * price);
+}
+
+TEST(Execution, ExceptionalHaltConsumesAllGas) {
+    Fixture f;
+    f.put_code(kTo, {0x60, 0x01, 0x60, 0x00, 0x55, 0xfe});  // SSTORE(0, 1); INVALID
+    auto r = f.run(f.tx(kTo, 100'000));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_FALSE(r->success);
+    EXPECT_EQ(r->gas_used, 100'000u);
+    EXPECT_TRUE(!f.world.has_storage(kTo));
+}
+
+TEST(Execution, RefundIsCappedAtOneFifth) {
+    Fixture f;
+    // SSTORE(0, 0); SSTORE(1, 0) on two set slots: each costs 2100 (cold, EIP-2929) + 2900
+    // (EIP-2200 reset) + 6 for the pushes and refunds 4800 (EIP-3529).
+    f.put_code(kTo, {0x60, 0x00, 0x60, 0x00, 0x55, 0x60, 0x00, 0x60, 0x01, 0x55, 0x00},
+               {{U256{0}, U256{1}}, {U256{1}, U256{1}}});
+    auto r = f.run(f.tx(kTo, 100'000));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->success);
+    const uint64_t used = 21000 + 2 * (2100 + 2900 + 6);
+    const uint64_t refund = std::min<uint64_t>(2 * 4800, used / 5);
+    ASSERT_LT(used / 5, 2 * 4800u);  // the cap applies
+    EXPECT_EQ(r->gas_used, used - refund);
+    EXPECT_TRUE(!f.world.has_storage(kTo));
+}
+
+TEST(Execution, LogsAndBloom) {
+    Fixture f;
+    // MSTORE8(0, 0x11); LOG1(0, 1, topic 0x42)
+    f.put_code(kTo, {0x60, 0x11, 0x60, 0x00, 0x53, 0x60, 0x42, 0x60, 0x01, 0x60, 0x00, 0xa1, 0x00});
+    auto r = f.run(f.tx(kTo, 100'000));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->logs.size(), 1u);
+    const Log& log = r->logs[0];
+    EXPECT_EQ(log.address, kTo);
+    ASSERT_EQ(log.topics.size(), 1u);
+    EXPECT_EQ(U256::from_hash(log.topics[0]), U256{0x42});
+    EXPECT_EQ(log.data, Bytes{0x11});
+    // Every item sets its three bits (Yellow Paper eq. 30), and nothing else is set.
+    Bloom want{};
+    for (BytesView item : {BytesView(log.address), BytesView(log.topics[0])}) {
+        const Hash256 h = crypto::keccak256(item);
+        for (int i = 0; i < 6; i += 2) {
+            const unsigned bit = ((h[i] << 8) | h[i + 1]) & 2047;
+            want[255 - bit / 8] |= uint8_t(1u << (bit % 8));
+        }
+    }
+    EXPECT_EQ(r->bloom, want);
+    EXPECT_EQ(logs_bloom({}), Bloom{});
+    // An empty log list hashes to keccak256(0xc0).
+    EXPECT_EQ(logs_hash({}), crypto::keccak256(Bytes{0xc0}));
+}
+
+TEST(Execution, FakeExponential) {
+    // Vectors of the EIP-4844 reference tests (go-ethereum eip4844_test.go).
+    struct V {
+        uint64_t factor, num, den, want;
+    };
+    const V vs[] = {{1, 0, 1, 1},       {38493, 0, 1000, 38493},
+                    {0, 1234, 2345, 0}, {1, 2, 1, 6},
+                    {1, 4, 2, 6},       {1, 3, 1, 16},
+                    {1, 6, 2, 18},      {1, 4, 1, 49},
+                    {1, 8, 2, 50},      {10, 8, 2, 542},
+                    {11, 8, 2, 596},    {1, 5, 1, 136},
+                    {1, 5, 2, 11},      {2, 5, 2, 23}};
+    for (const V& v : vs) {
+        EXPECT_EQ(fake_exponential(v.factor, v.num, v.den), U256{v.want})
+            << v.factor << " " << v.num << " " << v.den;
+    }
+    EXPECT_EQ(blob_base_fee(0), U256{1});
+}
+
+}  // namespace
