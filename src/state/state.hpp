@@ -14,8 +14,8 @@
 // hash inside the account is keccak256 in both suites, as EXTCODEHASH sees it (DESIGN.md §2).
 //
 // Determinism: only ordered containers; nothing depends on hash-map iteration order.
-// Thread-safety: a State is not thread-safe, not even its const methods' use together with
-// state_root() (which fills caches). One execution uses it at a time.
+// Thread-safety: a State is not thread-safe. Its const methods change nothing, so they may run
+// concurrently with each other, but not with any non-const call (state_root() included).
 #pragma once
 
 #include <array>
@@ -92,8 +92,8 @@ public:
     std::optional<AccountInfo> get_account(const Address& addr) const noexcept;
     U256 balance(const Address& addr) const noexcept;    // 0 if absent
     uint64_t nonce(const Address& addr) const noexcept;  // 0 if absent
-    // The code (empty if absent). The view stays valid while this State lives and the
-    // account's code is not replaced by a later transaction's finalize.
+    // The code (empty if absent). The journal keeps replaced code alive, so the view stays
+    // valid until the next revert_to, begin/finalize_transaction or put_account.
     BytesView code(const Address& addr) const noexcept;
     // Zero for an absent account (EIP-1052), kEmptyCodeHash for an account without code.
     Hash256 code_hash(const Address& addr) const noexcept;
@@ -111,7 +111,7 @@ public:
     const std::map<U256, U256>* storage_of(const Address& addr) const noexcept;
     size_t account_count() const noexcept { return accounts_.size(); }
 
-    // ---- writes (journaled; each one touches the account for EIP-161) ----
+    // ---- writes (journaled; each one that changes an account touches it, EIP-161) ----
 
     // Contract creation (CREATE/CREATE2 and creation transactions): the account becomes
     // nonce 0, no code, empty storage, keeping any balance it had (Yellow Paper eq. 99), and

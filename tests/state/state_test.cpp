@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "crypto/hash.hpp"
+#include "crypto/suite.hpp"
 #include "state/state.hpp"
 
 namespace xl::state {
@@ -258,6 +259,34 @@ TEST(State, AddressesAreSorted) {
     const auto all = s.addresses();
     ASSERT_EQ(all.size(), 4u);
     EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+}
+
+TEST(State, CodeViewSurvivesReplacementUntilTheJournalIsCleared) {
+    // The documented lifetime of code(): ASan reports a use after free if it is broken.
+    State s;
+    const Address a = addr(1);
+    s.put_account(a, GenesisAccount{1, U256{}, Bytes(100, 0x5b), {}});
+    s.begin_transaction();
+    const BytesView old_code = s.code(a);
+    s.set_code(a, Bytes(50, 0x00));
+    s.delete_account(a);
+    ASSERT_EQ(old_code.size(), 100u);
+    EXPECT_EQ(old_code[99], 0x5b);
+    EXPECT_TRUE(s.code(a).empty());
+}
+
+TEST(State, MovedStateKeepsEverything) {
+    State s;
+    const Address a = addr(1);
+    s.put_account(a, GenesisAccount{2, U256{3}, {0x00}, {{U256{1}, U256{4}}}});
+    const Hash256 root = *s.state_root(crypto::ecdsa_suite());
+    s.begin_transaction();
+    const auto snap = s.snapshot();
+    s.set_storage(a, U256{1}, U256{5});
+    State t = std::move(s);
+    EXPECT_EQ(t.current_storage(a, U256{1}), U256{5});
+    t.revert_to(snap);
+    EXPECT_EQ(*t.state_root(crypto::ecdsa_suite()), root);
 }
 
 }  // namespace
