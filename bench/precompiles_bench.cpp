@@ -47,14 +47,13 @@ void run_bench(benchmark::State& state, uint8_t id, const Bytes& input) {
     for (auto _ : state) {
         ExecResult r = run_precompile(pc(id), input, 100'000'000);
         benchmark::DoNotOptimize(r);
-        if (r.status != StatusCode::kSuccess)
-            state.SkipWithError("precompile failed");
+        if (r.status != StatusCode::kSuccess) state.SkipWithError("precompile failed");
     }
 }
 
 void bm_bn254_add(benchmark::State& state) {
-    const Bytes two_g = Bytes(bn254::g1_mul(kG1, word(U256(2)))->begin(),
-                              bn254::g1_mul(kG1, word(U256(2)))->end());
+    const Bytes two_g =
+        Bytes(bn254::g1_mul(kG1, word(U256(2)))->begin(), bn254::g1_mul(kG1, word(U256(2)))->end());
     run_bench(state, 6, cat({kG1, two_g}));
 }
 BENCHMARK(bm_bn254_add)->Name("bn254_add");
@@ -70,8 +69,7 @@ void bm_bn254_pairing(benchmark::State& state) {
         in = cat({in, kG1, kG2});
     run_bench(state, 8, in);
 }
-BENCHMARK(bm_bn254_pairing)->Name("bn254_pairing")->Arg(1)->Arg(2)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(bm_bn254_pairing)->Name("bn254_pairing")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 void bm_modexp(benchmark::State& state) {
     const auto n = static_cast<uint64_t>(state.range(0));

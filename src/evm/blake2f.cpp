@@ -27,7 +27,9 @@ constexpr uint64_t kIv[8] = {
     0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL,
 };
 
-constexpr uint64_t rotr(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+constexpr uint64_t rotr(uint64_t x, int n) {
+    return (x >> n) | (x << (64 - n));
+}
 
 // RFC 7693 §3.1: the mixing function G.
 inline void mix(uint64_t v[16], int a, int b, int c, int d, uint64_t x, uint64_t y) {
@@ -52,8 +54,7 @@ void blake2b_compress(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], 
     }
     v[12] ^= t[0];
     v[13] ^= t[1];
-    if (final_block)
-        v[14] = ~v[14];
+    if (final_block) v[14] = ~v[14];
     for (uint32_t r = 0; r < rounds; ++r) {
         const uint8_t* s = kSigma[r % 10];
         mix(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);

@@ -35,4 +35,8 @@ Result<std::array<uint8_t, 128>, Bn254Error> g2_mul(BytesView q, BytesView scala
 // (true for k = 0).
 Result<bool, Bn254Error> pairing_check(BytesView input) noexcept;
 
+// Test hook: the fast final exponentiation's hard part equals plain exponentiation by
+// (p^4 - p^2 + 1)/r on the Fp12 element made of the 384 input bytes (each word masked below p).
+bool final_exponentiation_matches_reference(BytesView input) noexcept;
+
 }  // namespace xl::evm::bn254

@@ -17,8 +17,7 @@ namespace {
 // Reads input[offset, offset + n) with zeros past the end (EIP-198).
 void read_padded(BytesView input, uint64_t offset, uint8_t* out, size_t n) {
     std::memset(out, 0, n);
-    if (offset >= input.size())
-        return;
+    if (offset >= input.size()) return;
     size_t avail = std::min<uint64_t>(n, input.size() - offset);
     std::memcpy(out, input.data() + offset, avail);
 }
@@ -45,18 +44,15 @@ uint64_t modexp_gas(BytesView input) noexcept {
     const Lengths len = read_lengths(input);
     // EIP-2565: mult_complexity = ceil(max(base_len, mod_len) / 8)^2.
     const U256 max_len = len.base > len.mod ? len.base : len.mod;
-    if (max_len.is_zero())
-        return 200;  // complexity 0: the minimum, whatever exp_len says
-    if (!max_len.fits_u64() || max_len.low64() > kModexpMaxLen)
-        return kMax;
+    if (max_len.is_zero()) return 200;  // complexity 0: the minimum, whatever exp_len says
+    if (!max_len.fits_u64() || max_len.low64() > kModexpMaxLen) return kMax;
     const uint64_t words = (max_len.low64() + 7) / 8;
     const uint64_t complexity = words * words;  // < 2^58
 
     // Iteration count (EIP-2565), with geth's reading of a zero exponent head beyond 32 bytes
     // (msb 0, not -1): 8 * (exp_len - 32) + msb(first 32 bytes of the exponent).
     uint64_t iterations = 0;
-    if (!len.exp.fits_u64() || len.exp.low64() > kModexpMaxLen)
-        return kMax;
+    if (!len.exp.fits_u64() || len.exp.low64() > kModexpMaxLen) return kMax;
     const uint64_t exp_len = len.exp.low64();
     uint8_t head[32] = {};
     const size_t head_len = std::min<uint64_t>(exp_len, 32);
@@ -75,26 +71,22 @@ uint64_t modexp_gas(BytesView input) noexcept {
     iterations = std::max<uint64_t>(iterations, 1);
 
     const unsigned __int128 gas = static_cast<unsigned __int128>(complexity) * iterations / 3;
-    if (gas > kMax)
-        return kMax;
+    if (gas > kMax) return kMax;
     return std::max<uint64_t>(200, static_cast<uint64_t>(gas));
 }
 
 bool modexp_run(BytesView input, Bytes& out) noexcept {
     const Lengths len = read_lengths(input);
     out.clear();
-    if (len.mod.is_zero())
-        return true;  // empty output whatever the other lengths say
+    if (len.mod.is_zero()) return true;  // empty output whatever the other lengths say
     for (const U256* l : {&len.base, &len.exp, &len.mod}) {
-        if (!l->fits_u64() || l->low64() > kModexpMaxLen)
-            return false;
+        if (!l->fits_u64() || l->low64() > kModexpMaxLen) return false;
     }
     const uint64_t base_len = len.base.low64();
     const uint64_t exp_len = len.exp.low64();
     const uint64_t mod_len = len.mod.low64();
     out.assign(mod_len, 0);
-    if (mod_len == 0)
-        return true;
+    if (mod_len == 0) return true;
     // Materialise only what the input holds: the rest reads as zero (EIP-198).
     Bytes base(base_len), exp(exp_len), mod(mod_len);
     read_padded(input, 96, base.data(), base.size());

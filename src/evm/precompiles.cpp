@@ -29,7 +29,9 @@ ExecResult failure(StatusCode s) {
     return r;
 }
 
-uint64_t words(size_t n) { return (static_cast<uint64_t>(n) + 31) / 32; }
+uint64_t words(size_t n) {
+    return (static_cast<uint64_t>(n) + 31) / 32;
+}
 
 // Copies input into a fixed-size buffer, zero-padded or truncated (Yellow Paper Appendix E).
 template <size_t N>
@@ -44,19 +46,16 @@ std::array<uint8_t, N> padded(BytesView input) {
 Bytes ecrecover(BytesView input) {
     const auto in = padded<128>(input);
     for (size_t i = 32; i < 63; ++i) {
-        if (in[i] != 0)
-            return {};
+        if (in[i] != 0) return {};
     }
-    if (in[63] != 27 && in[63] != 28)
-        return {};
+    if (in[63] != 27 && in[63] != 28) return {};
     const Hash256 hash = Hash256::from(BytesView(in.data(), 32));
     crypto::Signature sig;
     sig.r = Hash256::from(BytesView(in.data() + 64, 32));
     sig.s = Hash256::from(BytesView(in.data() + 96, 32));
     sig.v = static_cast<uint8_t>(in[63] - 27);
     auto pk = crypto::secp256k1::recover(hash, sig, /*allow_high_s=*/true);
-    if (!pk.has_value())
-        return {};
+    if (!pk.has_value()) return {};
     const Hash256 h = crypto::keccak256(pk->view());
     Bytes out(32, 0);
     std::memcpy(out.data() + 12, h.data() + 12, 20);
@@ -67,8 +66,7 @@ Bytes ecrecover(BytesView input) {
 
 bool is_precompile(const Address& addr) noexcept {
     for (size_t i = 0; i < 19; ++i) {
-        if (addr.bytes[i] != 0)
-            return false;
+        if (addr.bytes[i] != 0) return false;
     }
     return addr.bytes[19] >= 0x01 && addr.bytes[19] <= 0x09;
 }
@@ -80,14 +78,28 @@ ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noe
 
     uint64_t cost = 0;
     switch (id) {
-        case 0x01: cost = 3000; break;
-        case 0x02: cost = 60 + 12 * words(input.size()); break;
-        case 0x03: cost = 600 + 120 * words(input.size()); break;
-        case 0x04: cost = 15 + 3 * words(input.size()); break;
-        case 0x05: cost = modexp_gas(input); break;
-        case 0x06: cost = 150; break;     // EIP-1108
-        case 0x07: cost = 6000; break;    // EIP-1108
-        case 0x08:                        // EIP-1108: 45000 + 34000 per pair
+        case 0x01:
+            cost = 3000;
+            break;
+        case 0x02:
+            cost = 60 + 12 * words(input.size());
+            break;
+        case 0x03:
+            cost = 600 + 120 * words(input.size());
+            break;
+        case 0x04:
+            cost = 15 + 3 * words(input.size());
+            break;
+        case 0x05:
+            cost = modexp_gas(input);
+            break;
+        case 0x06:
+            cost = 150;
+            break;  // EIP-1108
+        case 0x07:
+            cost = 6000;
+            break;  // EIP-1108
+        case 0x08:  // EIP-1108: 45000 + 34000 per pair
             cost = 45000 + 34000 * (static_cast<uint64_t>(input.size()) / 192);
             break;
         case 0x09: {
@@ -98,14 +110,15 @@ ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noe
             }
             break;
         }
-        default: XL_ASSERT(false);
+        default:
+            XL_ASSERT(false);
     }
-    if (cost > static_cast<uint64_t>(gas))
-        return failure(StatusCode::kOutOfGas);
+    if (cost > static_cast<uint64_t>(gas)) return failure(StatusCode::kOutOfGas);
     const int64_t left = gas - static_cast<int64_t>(cost);
 
     switch (id) {
-        case 0x01: return success(left, ecrecover(input));
+        case 0x01:
+            return success(left, ecrecover(input));
         case 0x02: {
             const Hash256 h = crypto::sha256(input);
             return success(left, Bytes(h.bytes.begin(), h.bytes.end()));
@@ -116,31 +129,28 @@ ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noe
             std::memcpy(out.data() + 12, h.data(), 20);
             return success(left, std::move(out));
         }
-        case 0x04: return success(left, Bytes(input.begin(), input.end()));
+        case 0x04:
+            return success(left, Bytes(input.begin(), input.end()));
         case 0x05: {
             Bytes out;
-            if (!modexp_run(input, out))
-                return failure(StatusCode::kOutOfGas);
+            if (!modexp_run(input, out)) return failure(StatusCode::kOutOfGas);
             return success(left, std::move(out));
         }
         case 0x06: {
             const auto in = padded<128>(input);
             auto r = bn254::g1_add(BytesView(in.data(), 64), BytesView(in.data() + 64, 64));
-            if (!r.has_value())
-                return failure(StatusCode::kPrecompileFailure);
+            if (!r.has_value()) return failure(StatusCode::kPrecompileFailure);
             return success(left, Bytes(r->begin(), r->end()));
         }
         case 0x07: {
             const auto in = padded<96>(input);
             auto r = bn254::g1_mul(BytesView(in.data(), 64), BytesView(in.data() + 64, 32));
-            if (!r.has_value())
-                return failure(StatusCode::kPrecompileFailure);
+            if (!r.has_value()) return failure(StatusCode::kPrecompileFailure);
             return success(left, Bytes(r->begin(), r->end()));
         }
         case 0x08: {
             auto r = bn254::pairing_check(input);
-            if (!r.has_value())
-                return failure(StatusCode::kPrecompileFailure);
+            if (!r.has_value()) return failure(StatusCode::kPrecompileFailure);
             Bytes out(32, 0);
             out[31] = *r ? 1 : 0;
             return success(left, std::move(out));
@@ -169,7 +179,8 @@ ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noe
             }
             return success(left, std::move(out));
         }
-        default: break;
+        default:
+            break;
     }
     return failure(StatusCode::kInternalError);
 }

@@ -25,7 +25,9 @@ ExecResult run(uint8_t id, const Bytes& input, int64_t gas = 10'000'000) {
     return run_precompile(pc(id), input, gas);
 }
 
-std::string hex(const Bytes& b) { return to_hex(b, false); }
+std::string hex(const Bytes& b) {
+    return to_hex(b, false);
+}
 
 Bytes word(const U256& v) {
     Bytes b(32);
@@ -108,8 +110,8 @@ TEST(Precompiles, EcrecoverAllowsHighS) {
         "000000000000000000000000000000000000000000000000000000000000001b"
         "38d18acb67d25c8bb9942764b62f18e17054f66a817bd4295423adf9ed98873e"
         "789d1dd423d25f0772d2748d60f7e4b81bb14d086eba8e8e8efb6dcff8a4ae02");
-    const U256 n = *U256::from_string(
-        "0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    const U256 n =
+        *U256::from_string("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
     Bytes high = in;
     const U256 s = U256::from_be_bytes(BytesView(in.data() + 96, 32));
     (n - s).to_be_bytes(high.data() + 96);
@@ -213,11 +215,10 @@ TEST(Precompiles, ModexpMatchesU256) {
         const Bytes b = xl::test::random_vector(rng, 32);
         const Bytes e = xl::test::random_vector(rng, 1 + rng() % 4);
         Bytes m = xl::test::random_vector(rng, 32);
-        if (i % 4 == 0)
-            std::fill(m.begin(), m.begin() + 24, 0);  // small moduli too
+        if (i % 4 == 0) std::fill(m.begin(), m.begin() + 24, 0);  // small moduli too
         const U256 mod = U256::from_be_bytes(m);
-        const ExecResult r = run(5, cat({word(U256(32)), word(U256(e.size())), word(U256(32)),
-                                         b, e, m}));
+        const ExecResult r =
+            run(5, cat({word(U256(32)), word(U256(e.size())), word(U256(32)), b, e, m}));
         ASSERT_EQ(r.status, StatusCode::kSuccess);
         U256 expect(0);
         if (!mod.is_zero()) {
@@ -227,8 +228,7 @@ TEST(Precompiles, ModexpMatchesU256) {
             for (uint8_t byte : e) {
                 for (int bit = 7; bit >= 0; --bit) {
                     acc = xl::mulmod(acc, acc, mod);
-                    if ((byte >> bit) & 1)
-                        acc = xl::mulmod(acc, base, mod);
+                    if ((byte >> bit) & 1) acc = xl::mulmod(acc, base, mod);
                 }
             }
             expect = acc;
@@ -301,10 +301,9 @@ TEST(Precompiles, Bn254RejectsBadPoints) {
     g2_off[127] ^= 1;
     EXPECT_EQ(run(8, cat({kG1, g2_off})).status, StatusCode::kPrecompileFailure);
     // Swapped real/imaginary parts (a classic encoding mistake) are off the twist.
-    Bytes g2_swapped = cat({Bytes(kG2.begin() + 32, kG2.begin() + 64),
-                            Bytes(kG2.begin(), kG2.begin() + 32),
-                            Bytes(kG2.begin() + 96, kG2.end()),
-                            Bytes(kG2.begin() + 64, kG2.begin() + 96)});
+    Bytes g2_swapped =
+        cat({Bytes(kG2.begin() + 32, kG2.begin() + 64), Bytes(kG2.begin(), kG2.begin() + 32),
+             Bytes(kG2.begin() + 96, kG2.end()), Bytes(kG2.begin() + 64, kG2.begin() + 96)});
     EXPECT_EQ(run(8, cat({kG1, g2_swapped})).status, StatusCode::kPrecompileFailure);
     const Bytes g2_not_in_subgroup = hex_literal(
         "0000000000000000000000000000000000000000000000000000000000000000"
@@ -335,8 +334,7 @@ Bytes g2_mul(const Bytes& q, const U256& k) {
 Bytes g1_neg(const Bytes& p) {
     Bytes out = p;
     const U256 y = U256::from_be_bytes(BytesView(p.data() + 32, 32));
-    if (!y.is_zero())
-        (kP - y).to_be_bytes(out.data() + 32);
+    if (!y.is_zero()) (kP - y).to_be_bytes(out.data() + 32);
     return out;
 }
 
@@ -377,12 +375,19 @@ TEST(Precompiles, PairingBilinearity) {
         const Bytes bq = g2_mul(kG2, b);
         // e(aP, bQ) * e(-abP, Q) = 1, and e(aP, bQ) * e(-(ab + 1)P, Q) != 1.
         EXPECT_TRUE(pairing(cat({ap, bq, g1_neg(g1_mul(kG1, ab)), kG2}))) << i;
-        EXPECT_FALSE(pairing(cat({ap, bq, g1_neg(g1_mul(kG1, (ab + U256(1)) % kR)),
-                                  kG2})))
-            << i;
+        EXPECT_FALSE(pairing(cat({ap, bq, g1_neg(g1_mul(kG1, (ab + U256(1)) % kR)), kG2}))) << i;
         // e(aP, Q) = e(P, aQ).
         EXPECT_TRUE(pairing(cat({ap, kG2, g1_neg(kG1), g2_mul(kG2, a)}))) << i;
     }
+}
+
+TEST(Precompiles, FinalExponentiationMatchesReference) {
+    // A zero element would be degenerate (no inverse); random words make it vanishingly rare.
+    std::mt19937_64 rng(xl::test::seed());
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(
+            bn254::final_exponentiation_matches_reference(xl::test::random_vector(rng, 384)))
+            << i;
 }
 
 const char* kBlakeInput =
@@ -442,8 +447,7 @@ TEST(Precompiles, RandomInputsNeverCrash) {
     std::mt19937_64 rng(xl::test::seed());
     for (int i = 0; i < 300; ++i) {
         const uint8_t id = static_cast<uint8_t>(1 + rng() % 9);
-        if (id == 8 && i % 10 != 0)
-            continue;  // pairings are slow; a few suffice
+        if (id == 8 && i % 10 != 0) continue;  // pairings are slow; a few suffice
         Bytes in = xl::test::random_vector(rng, rng() % 400);
         if (id == 5 && in.size() >= 96) {
             // Keep lengths plausible half the time so the computation actually runs.
