@@ -6,6 +6,7 @@
 // with the ecdsa suite; the state root must equal `hash` and keccak256(RLP(logs)) `logs`. An
 // entry with expectException must be rejected and leave the pre-state. Entries needing the KZG
 // point-evaluation precompile 0x0a are skipped by name with the reason, never passed.
+// --exclusions FILE names further entries to skip (tests/conformance/statetest_exclusions.txt).
 // Prints one line per failing (and skipped) entry and `N passed, N failed, N skipped`; the exit
 // code is 1 if anything failed. With --json, one JSON object per entry instead.
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -192,8 +194,13 @@ std::string fields_mismatch(const protocol::Transaction& want, const protocol::T
     return "";
 }
 
+// Entries to report as skipped: (file path suffix, data index) -> reason.
+using Exclusions = std::map<std::pair<std::string, size_t>, std::string>;
+
 struct Options {
     std::vector<std::string> paths;
+    std::string exclusions_file;
+    Exclusions exclusions;
     std::string fork = "Cancun";
     bool json_out = false;
     bool bench = false;
@@ -304,6 +311,16 @@ void run_file(const Options& o, const fs::path& path, Counts& counts) {
     }
     if (!doc.is_object()) fail(file + ": not a JSON object");
     const bool needs_kzg = file.find("eip4844_blobs") != std::string::npos;
+    auto excluded = [&](size_t d) -> const std::string* {
+        for (const auto& [key, reason] : o.exclusions) {
+            const std::string& suffix = key.first;
+            if (key.second == d && file.size() >= suffix.size() &&
+                file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                return &reason;
+            }
+        }
+        return nullptr;
+    };
     for (const auto& [name, test] : doc.items()) {
         if (!test.contains("post") || !test.at("post").contains(o.fork)) continue;
         const json& entries = test.at("post").at(o.fork);
@@ -329,6 +346,8 @@ void run_file(const Options& o, const fs::path& path, Counts& counts) {
             CaseResult r;
             if (needs_kzg) {
                 r = {Verdict::kSkip, std::string(kKzgReason)};
+            } else if (const std::string* why = excluded(d)) {
+                r = {Verdict::kSkip, *why};
             } else if (!bad.empty()) {
                 r = {Verdict::kFail, "bad test: " + bad};
             } else {
@@ -356,8 +375,32 @@ void run_file(const Options& o, const fs::path& path, Counts& counts) {
     }
 }
 
-void run(const Options& o) {
+// Lines `FILE d=N REASON`; '#' starts a comment.
+Exclusions load_exclusions(const std::string& path) {
+    Exclusions out;
+    std::ifstream in(path);
+    if (!in) fail(path + ": cannot read");
+    std::string line;
+    for (size_t n = 1; std::getline(in, line); ++n) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ls(line);
+        std::string file, d, reason;
+        ls >> file >> d;
+        std::getline(ls, reason);
+        const auto start = reason.find_first_not_of(' ');
+        if (file.empty() || d.rfind("d=", 0) != 0 || start == std::string::npos) {
+            fail(path + ":" + std::to_string(n) + ": expected FILE d=N REASON");
+        }
+        auto idx = U256::from_string(d.substr(2));
+        if (!idx || !idx->fits_u64()) fail(path + ":" + std::to_string(n) + ": bad index");
+        out[{"/" + file, static_cast<size_t>(idx->low64())}] = reason.substr(start);
+    }
+    return out;
+}
+
+void run(Options& o) {
     if (o.fork != "Cancun") fail("only --fork Cancun is supported");
+    if (!o.exclusions_file.empty()) o.exclusions = load_exclusions(o.exclusions_file);
     std::vector<fs::path> files;
     for (const auto& p : o.paths) {
         std::error_code ec;
@@ -427,6 +470,8 @@ void add_statetest_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("statetest", "Run Ethereum GeneralStateTests (Cancun)");
     cmd->add_option("paths", opts->paths, "Test files or directories")->required();
     cmd->add_option("--fork", opts->fork, "Fork of the post entries (Cancun only)");
+    cmd->add_option("--exclusions", opts->exclusions_file,
+                    "File of entries to skip: FILE d=N REASON per line");
     cmd->add_flag("--json", opts->json_out, "One JSON object per entry on stdout");
     cmd->add_flag("--bench", opts->bench, "Print the time taken");
     cmd->callback([opts] { run_with_big_stack([opts] { run(*opts); }); });
