@@ -16,6 +16,8 @@ namespace {
 
 // Reads input[offset, offset + n) with zeros past the end (EIP-198).
 void read_padded(BytesView input, uint64_t offset, uint8_t* out, size_t n) {
+    if (n == 0)
+        return;  // out may be null (an empty vector's data()), which memset must not see
     std::memset(out, 0, n);
     if (offset >= input.size()) return;
     size_t avail = std::min<uint64_t>(n, input.size() - offset);

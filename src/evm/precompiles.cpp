@@ -37,7 +37,8 @@ uint64_t words(size_t n) {
 template <size_t N>
 std::array<uint8_t, N> padded(BytesView input) {
     std::array<uint8_t, N> b{};
-    std::memcpy(b.data(), input.data(), std::min(N, input.size()));
+    if (!input.empty())  // an empty view's data() may be null
+        std::memcpy(b.data(), input.data(), std::min(N, input.size()));
     return b;
 }
 
