@@ -45,6 +45,12 @@ public:
     ExecResult run() noexcept;
 
 private:
+    enum class Step : uint8_t { kNext, kJumped, kStop, kFail };
+    // Runs one instruction other than CALL* and CREATE*; kept out of line (see run()).
+    [[gnu::noinline]] Step step(uint8_t op, uint64_t& pc) noexcept;
+    const TxContext& tx() const noexcept { return host_.tx_context(); }
+
+private:
     // Charges `cost`; false (out of gas) if the frame cannot pay.
     bool use(int64_t cost) noexcept {
         gas_ -= cost;
@@ -101,8 +107,8 @@ private:
     bool op_sload() noexcept;
     bool op_sstore() noexcept;
     bool op_log(int topics) noexcept;
-    bool op_call(uint8_t op) noexcept;
-    bool op_create(uint8_t op) noexcept;
+    [[gnu::noinline]] bool op_call(uint8_t op) noexcept;
+    [[gnu::noinline]] bool op_create(uint8_t op) noexcept;
     bool op_selfdestruct() noexcept;
     bool access_account(const Address& a) noexcept {
         const bool cold = host_.access_account(a) == AccessStatus::kCold;
@@ -386,17 +392,211 @@ bool Frame::op_selfdestruct() noexcept {
     return true;
 }
 
+Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
+    bool ok = true;
+    bool running = true;
+    switch (op) {
+        case OP_STOP: running = false; break;
+        case OP_ADD: { const U256 a = pop(); top() = a + top(); break; }
+        case OP_MUL: { const U256 a = pop(); top() = a * top(); break; }
+        case OP_SUB: { const U256 a = pop(); top() = a - top(); break; }
+        case OP_DIV: { const U256 a = pop(); top() = a / top(); break; }
+        case OP_SDIV: { const U256 a = pop(); top() = sdiv(a, top()); break; }
+        case OP_MOD: { const U256 a = pop(); top() = a % top(); break; }
+        case OP_SMOD: { const U256 a = pop(); top() = smod(a, top()); break; }
+        case OP_ADDMOD: {
+            const U256 a = pop(), b = pop();
+            top() = addmod(a, b, top());
+            break;
+        }
+        case OP_MULMOD: {
+            const U256 a = pop(), b = pop();
+            top() = mulmod(a, b, top());
+            break;
+        }
+        case OP_EXP: ok = op_exp(); break;
+        case OP_SIGNEXTEND: { const U256 b = pop(); top() = signextend(b, top()); break; }
+        case OP_LT: { const U256 a = pop(); top() = U256(a < top()); break; }
+        case OP_GT: { const U256 a = pop(); top() = U256(a > top()); break; }
+        case OP_SLT: { const U256 a = pop(); top() = U256(slt(a, top())); break; }
+        case OP_SGT: { const U256 a = pop(); top() = U256(sgt(a, top())); break; }
+        case OP_EQ: { const U256 a = pop(); top() = U256(a == top()); break; }
+        case OP_ISZERO: top() = U256(top().is_zero()); break;
+        case OP_AND: { const U256 a = pop(); top() = a & top(); break; }
+        case OP_OR: { const U256 a = pop(); top() = a | top(); break; }
+        case OP_XOR: { const U256 a = pop(); top() = a ^ top(); break; }
+        case OP_NOT: top() = ~top(); break;
+        case OP_BYTE: { const U256 i = pop(); top() = byte(i, top()); break; }
+        case OP_SHL: { const U256 s = pop(); top() = shl(s, top()); break; }
+        case OP_SHR: { const U256 s = pop(); top() = shr(s, top()); break; }
+        case OP_SAR: { const U256 s = pop(); top() = sar(s, top()); break; }
+        case OP_KECCAK256: ok = op_keccak(); break;
+        case OP_ADDRESS: push(from_address(msg_.recipient)); break;
+        case OP_BALANCE: {
+            const Address a = to_address(top());
+            if (!(ok = access_account(a))) break;
+            top() = host_.get_balance(a);
+            break;
+        }
+        case OP_ORIGIN: push(from_address(tx().origin)); break;
+        case OP_CALLER: push(from_address(msg_.sender)); break;
+        case OP_CALLVALUE: push(msg_.value); break;
+        case OP_CALLDATALOAD: {
+            U256& x = top();
+            uint8_t buf[32] = {};
+            if (x.fits_u64() && x.low64() < input_.size()) {
+                const size_t n = std::min<size_t>(32, input_.size() - x.low64());
+                std::memcpy(buf, input_.data() + x.low64(), n);
+            }
+            x = U256::from_be_bytes(BytesView(buf, 32));
+            break;
+        }
+        case OP_CALLDATASIZE: push(U256(input_.size())); break;
+        case OP_CALLDATACOPY: ok = op_copy(input_); break;
+        case OP_CODESIZE: push(U256(code_.size())); break;
+        case OP_CODECOPY: ok = op_copy(code_); break;
+        case OP_GASPRICE: push(tx().gas_price); break;
+        case OP_EXTCODESIZE: {
+            const Address a = to_address(top());
+            if (!(ok = access_account(a))) break;
+            top() = U256(host_.get_code_size(a));
+            break;
+        }
+        case OP_EXTCODECOPY: ok = op_extcodecopy(); break;
+        case OP_RETURNDATASIZE: push(U256(return_data_.size())); break;
+        case OP_RETURNDATACOPY: ok = op_returndatacopy(); break;
+        case OP_EXTCODEHASH: {
+            const Address a = to_address(top());
+            if (!(ok = access_account(a))) break;
+            top() = U256::from_hash(host_.get_code_hash(a));
+            break;
+        }
+        case OP_BLOCKHASH: {
+            U256& n = top();
+            const int64_t cur = tx().number;
+            // Only the 256 most recent complete blocks (YP §9.4.3 BLOCKHASH).
+            if (n.fits_u64() && n.low64() < uint64_t(cur) &&
+                uint64_t(cur) - n.low64() <= 256)
+                n = U256::from_hash(host_.get_block_hash(int64_t(n.low64())));
+            else
+                n = U256(0);
+            break;
+        }
+        case OP_COINBASE: push(from_address(tx().coinbase)); break;
+        case OP_TIMESTAMP: push(U256(uint64_t(tx().timestamp))); break;
+        case OP_NUMBER: push(U256(uint64_t(tx().number))); break;
+        case OP_PREVRANDAO: push(U256::from_hash(tx().prev_randao)); break;
+        case OP_GASLIMIT: push(U256(uint64_t(tx().gas_limit))); break;
+        case OP_CHAINID: push(tx().chain_id); break;
+        case OP_SELFBALANCE: push(host_.get_balance(msg_.recipient)); break;
+        case OP_BASEFEE: push(tx().base_fee); break;
+        case OP_BLOBHASH: {  // EIP-4844: zero past the end of the list
+            U256& i = top();
+            const auto& hashes = tx().blob_hashes;
+            i = i.fits_u64() && i.low64() < hashes.size()
+                    ? U256::from_hash(hashes[size_t(i.low64())])
+                    : U256(0);
+            break;
+        }
+        case OP_BLOBBASEFEE: push(tx().blob_base_fee); break;
+        case OP_POP: --sp_; break;
+        case OP_MLOAD: {
+            U256& x = top();
+            uint64_t off = 0;
+            if (!(ok = expand(x, U256(32), &off))) break;
+            x = U256::from_be_bytes(BytesView(memory_.data() + off, 32));
+            break;
+        }
+        case OP_MSTORE: {
+            const U256 offset = pop(), v = pop();
+            uint64_t off = 0;
+            if (!(ok = expand(offset, U256(32), &off))) break;
+            v.to_be_bytes(memory_.data() + off);
+            break;
+        }
+        case OP_MSTORE8: {
+            const U256 offset = pop(), v = pop();
+            uint64_t off = 0;
+            if (!(ok = expand(offset, U256(1), &off))) break;
+            memory_[size_t(off)] = uint8_t(v.low64());
+            break;
+        }
+        case OP_SLOAD: ok = op_sload(); break;
+        case OP_SSTORE: ok = op_sstore(); break;
+        case OP_JUMP:
+        case OP_JUMPI: {
+            const U256 dst = pop();
+            if (op == OP_JUMPI && pop().is_zero()) break;
+            if (!dst.fits_u64() || !analysis_.is_jumpdest(dst.low64())) {
+                ok = fail(StatusCode::kBadJumpDestination);
+                break;
+            }
+            pc = dst.low64();
+            return Step::kJumped;  // land on the JUMPDEST itself, charged 1 gas
+        }
+        case OP_PC: push(U256(pc)); break;
+        case OP_MSIZE: push(U256(memory_.size())); break;
+        case OP_GAS: push(U256(uint64_t(gas_))); break;
+        case OP_JUMPDEST: break;
+        case OP_TLOAD: top() = host_.get_transient_storage(msg_.recipient, top()); break;
+        case OP_TSTORE: {
+            if (msg_.is_static) {
+                ok = fail(StatusCode::kStaticModeViolation);
+                break;
+            }
+            const U256 key = pop(), v = pop();
+            host_.set_transient_storage(msg_.recipient, key, v);
+            break;
+        }
+        case OP_MCOPY: ok = op_mcopy(); break;
+        case OP_PUSH0: push(U256(0)); break;
+        case OP_RETURN:
+        case OP_REVERT: {
+            const U256 offset = pop(), size = pop();
+            uint64_t off = 0;
+            if (!(ok = expand(offset, size, &off))) break;
+            const size_t n = size.is_zero() ? 0 : size_t(size.low64());
+            output_.assign(memory_.begin() + ptrdiff_t(off),
+                           memory_.begin() + ptrdiff_t(off + n));
+            if (op == OP_REVERT) status_ = StatusCode::kRevert;
+            running = false;
+            break;
+        }
+        case OP_INVALID: ok = fail(StatusCode::kInvalidInstruction); break;
+        case OP_SELFDESTRUCT:
+            ok = op_selfdestruct();
+            running = false;
+            break;
+        default:
+            if (op >= OP_PUSH1 && op <= OP_PUSH32) {
+                const unsigned n = op - OP_PUSH1 + 1;
+                push(U256::from_be_bytes(BytesView(analysis_.padded.data() + pc + 1, n)));
+                pc += n;
+            } else if (op >= OP_DUP1 && op <= OP_DUP16) {
+                push(top(op - OP_DUP1));
+            } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
+                std::swap(top(), top(op - OP_SWAP1 + 1));
+            } else if (op >= OP_LOG0 && op <= OP_LOG4) {
+                ok = op_log(op - OP_LOG0);
+            } else {
+                ok = fail(StatusCode::kInternalError);  // table and switch disagree
+            }
+            break;
+    }
+    if (!ok) return Step::kFail;
+    return running ? Step::kNext : Step::kStop;
+}
+
+
+// The hot loop: the checks every instruction shares (YP §9.4.2), then dispatch. CALL* and
+// CREATE* are dispatched here and everything else in step(), so that the frames on the
+// recursion path (run -> op_call -> Host::call -> execute -> run) stay small even in
+// sanitizer builds, where 1025 nested frames must fit in the thread's stack.
 ExecResult Frame::run() noexcept {
     const auto& table = op_table();
     const uint8_t* const code = analysis_.padded.data();
-    const TxContext* ctx = nullptr;
-    auto tx = [&]() -> const TxContext& {
-        if (!ctx) ctx = &host_.tx_context();
-        return *ctx;
-    };
     uint64_t pc = 0;
-    bool running = true;
-    while (running) {
+    while (true) {
         const uint8_t op = code[pc];
         const OpInfo& info = table[op];
         if (info.name.empty()) {
@@ -415,203 +615,18 @@ ExecResult Frame::run() noexcept {
             status_ = StatusCode::kOutOfGas;
             break;
         }
-        bool ok = true;
-        switch (op) {
-            case OP_STOP: running = false; break;
-            case OP_ADD: { const U256 a = pop(); top() = a + top(); break; }
-            case OP_MUL: { const U256 a = pop(); top() = a * top(); break; }
-            case OP_SUB: { const U256 a = pop(); top() = a - top(); break; }
-            case OP_DIV: { const U256 a = pop(); top() = a / top(); break; }
-            case OP_SDIV: { const U256 a = pop(); top() = sdiv(a, top()); break; }
-            case OP_MOD: { const U256 a = pop(); top() = a % top(); break; }
-            case OP_SMOD: { const U256 a = pop(); top() = smod(a, top()); break; }
-            case OP_ADDMOD: {
-                const U256 a = pop(), b = pop();
-                top() = addmod(a, b, top());
-                break;
-            }
-            case OP_MULMOD: {
-                const U256 a = pop(), b = pop();
-                top() = mulmod(a, b, top());
-                break;
-            }
-            case OP_EXP: ok = op_exp(); break;
-            case OP_SIGNEXTEND: { const U256 b = pop(); top() = signextend(b, top()); break; }
-            case OP_LT: { const U256 a = pop(); top() = U256(a < top()); break; }
-            case OP_GT: { const U256 a = pop(); top() = U256(a > top()); break; }
-            case OP_SLT: { const U256 a = pop(); top() = U256(slt(a, top())); break; }
-            case OP_SGT: { const U256 a = pop(); top() = U256(sgt(a, top())); break; }
-            case OP_EQ: { const U256 a = pop(); top() = U256(a == top()); break; }
-            case OP_ISZERO: top() = U256(top().is_zero()); break;
-            case OP_AND: { const U256 a = pop(); top() = a & top(); break; }
-            case OP_OR: { const U256 a = pop(); top() = a | top(); break; }
-            case OP_XOR: { const U256 a = pop(); top() = a ^ top(); break; }
-            case OP_NOT: top() = ~top(); break;
-            case OP_BYTE: { const U256 i = pop(); top() = byte(i, top()); break; }
-            case OP_SHL: { const U256 s = pop(); top() = shl(s, top()); break; }
-            case OP_SHR: { const U256 s = pop(); top() = shr(s, top()); break; }
-            case OP_SAR: { const U256 s = pop(); top() = sar(s, top()); break; }
-            case OP_KECCAK256: ok = op_keccak(); break;
-            case OP_ADDRESS: push(from_address(msg_.recipient)); break;
-            case OP_BALANCE: {
-                const Address a = to_address(top());
-                if (!(ok = access_account(a))) break;
-                top() = host_.get_balance(a);
-                break;
-            }
-            case OP_ORIGIN: push(from_address(tx().origin)); break;
-            case OP_CALLER: push(from_address(msg_.sender)); break;
-            case OP_CALLVALUE: push(msg_.value); break;
-            case OP_CALLDATALOAD: {
-                U256& x = top();
-                uint8_t buf[32] = {};
-                if (x.fits_u64() && x.low64() < input_.size()) {
-                    const size_t n = std::min<size_t>(32, input_.size() - x.low64());
-                    std::memcpy(buf, input_.data() + x.low64(), n);
-                }
-                x = U256::from_be_bytes(BytesView(buf, 32));
-                break;
-            }
-            case OP_CALLDATASIZE: push(U256(input_.size())); break;
-            case OP_CALLDATACOPY: ok = op_copy(input_); break;
-            case OP_CODESIZE: push(U256(code_.size())); break;
-            case OP_CODECOPY: ok = op_copy(code_); break;
-            case OP_GASPRICE: push(tx().gas_price); break;
-            case OP_EXTCODESIZE: {
-                const Address a = to_address(top());
-                if (!(ok = access_account(a))) break;
-                top() = U256(host_.get_code_size(a));
-                break;
-            }
-            case OP_EXTCODECOPY: ok = op_extcodecopy(); break;
-            case OP_RETURNDATASIZE: push(U256(return_data_.size())); break;
-            case OP_RETURNDATACOPY: ok = op_returndatacopy(); break;
-            case OP_EXTCODEHASH: {
-                const Address a = to_address(top());
-                if (!(ok = access_account(a))) break;
-                top() = U256::from_hash(host_.get_code_hash(a));
-                break;
-            }
-            case OP_BLOCKHASH: {
-                U256& n = top();
-                const int64_t cur = tx().number;
-                // Only the 256 most recent complete blocks (YP §9.4.3 BLOCKHASH).
-                if (n.fits_u64() && n.low64() < uint64_t(cur) &&
-                    uint64_t(cur) - n.low64() <= 256)
-                    n = U256::from_hash(host_.get_block_hash(int64_t(n.low64())));
-                else
-                    n = U256(0);
-                break;
-            }
-            case OP_COINBASE: push(from_address(tx().coinbase)); break;
-            case OP_TIMESTAMP: push(U256(uint64_t(tx().timestamp))); break;
-            case OP_NUMBER: push(U256(uint64_t(tx().number))); break;
-            case OP_PREVRANDAO: push(U256::from_hash(tx().prev_randao)); break;
-            case OP_GASLIMIT: push(U256(uint64_t(tx().gas_limit))); break;
-            case OP_CHAINID: push(tx().chain_id); break;
-            case OP_SELFBALANCE: push(host_.get_balance(msg_.recipient)); break;
-            case OP_BASEFEE: push(tx().base_fee); break;
-            case OP_BLOBHASH: {  // EIP-4844: zero past the end of the list
-                U256& i = top();
-                const auto& hashes = tx().blob_hashes;
-                i = i.fits_u64() && i.low64() < hashes.size()
-                        ? U256::from_hash(hashes[size_t(i.low64())])
-                        : U256(0);
-                break;
-            }
-            case OP_BLOBBASEFEE: push(tx().blob_base_fee); break;
-            case OP_POP: --sp_; break;
-            case OP_MLOAD: {
-                U256& x = top();
-                uint64_t off = 0;
-                if (!(ok = expand(x, U256(32), &off))) break;
-                x = U256::from_be_bytes(BytesView(memory_.data() + off, 32));
-                break;
-            }
-            case OP_MSTORE: {
-                const U256 offset = pop(), v = pop();
-                uint64_t off = 0;
-                if (!(ok = expand(offset, U256(32), &off))) break;
-                v.to_be_bytes(memory_.data() + off);
-                break;
-            }
-            case OP_MSTORE8: {
-                const U256 offset = pop(), v = pop();
-                uint64_t off = 0;
-                if (!(ok = expand(offset, U256(1), &off))) break;
-                memory_[size_t(off)] = uint8_t(v.low64());
-                break;
-            }
-            case OP_SLOAD: ok = op_sload(); break;
-            case OP_SSTORE: ok = op_sstore(); break;
-            case OP_JUMP:
-            case OP_JUMPI: {
-                const U256 dst = pop();
-                if (op == OP_JUMPI && pop().is_zero()) break;
-                if (!dst.fits_u64() || !analysis_.is_jumpdest(dst.low64())) {
-                    ok = fail(StatusCode::kBadJumpDestination);
-                    break;
-                }
-                pc = dst.low64();
-                continue;  // land on the JUMPDEST itself, which is charged 1 gas
-            }
-            case OP_PC: push(U256(pc)); break;
-            case OP_MSIZE: push(U256(memory_.size())); break;
-            case OP_GAS: push(U256(uint64_t(gas_))); break;
-            case OP_JUMPDEST: break;
-            case OP_TLOAD: top() = host_.get_transient_storage(msg_.recipient, top()); break;
-            case OP_TSTORE: {
-                if (msg_.is_static) {
-                    ok = fail(StatusCode::kStaticModeViolation);
-                    break;
-                }
-                const U256 key = pop(), v = pop();
-                host_.set_transient_storage(msg_.recipient, key, v);
-                break;
-            }
-            case OP_MCOPY: ok = op_mcopy(); break;
-            case OP_PUSH0: push(U256(0)); break;
-            case OP_CREATE:
-            case OP_CREATE2: ok = op_create(op); break;
-            case OP_CALL:
-            case OP_CALLCODE:
-            case OP_DELEGATECALL:
-            case OP_STATICCALL: ok = op_call(op); break;
-            case OP_RETURN:
-            case OP_REVERT: {
-                const U256 offset = pop(), size = pop();
-                uint64_t off = 0;
-                if (!(ok = expand(offset, size, &off))) break;
-                const size_t n = size.is_zero() ? 0 : size_t(size.low64());
-                output_.assign(memory_.begin() + ptrdiff_t(off),
-                               memory_.begin() + ptrdiff_t(off + n));
-                if (op == OP_REVERT) status_ = StatusCode::kRevert;
-                running = false;
-                break;
-            }
-            case OP_INVALID: ok = fail(StatusCode::kInvalidInstruction); break;
-            case OP_SELFDESTRUCT:
-                ok = op_selfdestruct();
-                running = false;
-                break;
-            default:
-                if (op >= OP_PUSH1 && op <= OP_PUSH32) {
-                    const unsigned n = op - OP_PUSH1 + 1;
-                    push(U256::from_be_bytes(BytesView(code + pc + 1, n)));
-                    pc += n;
-                } else if (op >= OP_DUP1 && op <= OP_DUP16) {
-                    push(top(op - OP_DUP1));
-                } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
-                    std::swap(top(), top(op - OP_SWAP1 + 1));
-                } else if (op >= OP_LOG0 && op <= OP_LOG4) {
-                    ok = op_log(op - OP_LOG0);
-                } else {
-                    ok = fail(StatusCode::kInternalError);  // table and switch disagree
-                }
-                break;
+        Step s;
+        if (op == OP_CALL || op == OP_CALLCODE || op == OP_DELEGATECALL || op == OP_STATICCALL)
+            s = op_call(op) ? Step::kNext : Step::kFail;
+        else if (op == OP_CREATE || op == OP_CREATE2)
+            s = op_create(op) ? Step::kNext : Step::kFail;
+        else
+            s = step(op, pc);
+        if (s == Step::kNext) {
+            ++pc;
+        } else if (s != Step::kJumped) {
+            break;
         }
-        if (!ok) break;
-        ++pc;
     }
 
     ExecResult r;

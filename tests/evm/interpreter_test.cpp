@@ -545,6 +545,18 @@ TEST_F(EvmTest, CallAtDepth1024Fails) {
     EXPECT_EQ(host.calls.size(), 1u);
 }
 
+TEST_F(EvmTest, RecursionStopsAtDepth1024) {
+    // The contract calls itself with all its gas; with enough gas the chain reaches depth 1024
+    // (1025 frames), where the next CALL fails without running.
+    Asm a;
+    a.push(0).push(0).push(0).push(0).push(0).op(OP_ADDRESS).op(OP_GAS).op(OP_CALL).ret_top();
+    const ExecResult r = run(a, int64_t{1} << 40);
+    EXPECT_EQ(r.status, StatusCode::kSuccess);
+    EXPECT_EQ(word(r), U256(1));
+    ASSERT_EQ(host.calls.size(), 1024u);
+    EXPECT_EQ(host.calls.back().depth, 1024);
+}
+
 TEST_F(EvmTest, DelegatecallKeepsSenderAndValue) {
     const Address lib = addr(0x42);
     Asm lib_code;
