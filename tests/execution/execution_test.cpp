@@ -260,6 +260,73 @@ TEST(Execution, LogsAndBloom) {
     EXPECT_EQ(logs_hash({}), crypto::keccak256(Bytes{0xc0}));
 }
 
+TEST(Execution, Create2AddressAndCollision) {
+    Fixture f;
+    // CREATE2(value 0, offset 0, size 0, salt 0) twice; results to slots 0 and 1. The second
+    // collides with the first (nonce 1 at the target, EIP-684) and pushes 0.
+    const Bytes create2 = {0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0xf5};
+    Bytes code = create2;
+    code.insert(code.end(), {0x60, 0x00, 0x55});
+    code.insert(code.end(), create2.begin(), create2.end());
+    code.insert(code.end(), {0x60, 0x01, 0x55, 0x00});
+    f.put_code(kTo, code);
+    auto r = f.run(f.tx(kTo, 1'000'000));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->success);
+    // EIP-1014: keccak256(0xff ++ sender ++ salt ++ keccak256(initcode))[12:].
+    Bytes pre = {0xff};
+    pre.insert(pre.end(), kTo.begin(), kTo.end());
+    pre.insert(pre.end(), 32, 0);
+    const Hash256 init_hash = crypto::keccak256({});
+    pre.insert(pre.end(), init_hash.begin(), init_hash.end());
+    const Hash256 h = crypto::keccak256(pre);
+    const Address want = Address::from(BytesView(h.data() + 12, 20));
+    EXPECT_EQ(f.slot(kTo, 0), U256::from_be_bytes(want));
+    EXPECT_EQ(f.slot(kTo, 1), U256{0});
+    EXPECT_TRUE(f.world.exists(want));
+    EXPECT_EQ(f.world.nonce(want), 1u);
+    EXPECT_EQ(f.world.nonce(kTo), 2u);  // both attempts increment the creator's nonce
+}
+
+Bytes selfdestruct_to(const Address& beneficiary) {
+    Bytes c = {0x73};  // PUSH20
+    c.insert(c.end(), beneficiary.begin(), beneficiary.end());
+    c.push_back(0xff);  // SELFDESTRUCT
+    return c;
+}
+
+TEST(Execution, SelfdestructOfOldContractOnlyMovesTheBalance) {
+    Fixture f;
+    const Address heir = addr(9);
+    state::GenesisAccount c;
+    c.balance = 1000;
+    c.code = selfdestruct_to(heir);
+    c.storage = {{U256{1}, U256{2}}};
+    f.world.put_account(kTo, c);
+    auto r = f.run(f.tx(kTo, 100'000));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->success);
+    // EIP-6780: not created in this transaction, so code and storage stay.
+    EXPECT_TRUE(f.world.exists(kTo));
+    EXPECT_EQ(f.balance(kTo), U256{0});
+    EXPECT_EQ(f.balance(heir), U256{1000});
+    EXPECT_EQ(f.slot(kTo, 1), U256{2});
+    EXPECT_EQ(f.world.code(kTo).size(), c.code.size());
+}
+
+TEST(Execution, SelfdestructInCreationDeletesTheAccount) {
+    Fixture f;
+    const Address heir = addr(9);
+    auto r = f.run(f.tx(std::nullopt, 200'000, 5, selfdestruct_to(heir)));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_TRUE(r->success);
+    const Hash256 h =
+        crypto::keccak256(rlp::ListBuilder().add_string(kSender).add_uint(0).finish());
+    const Address created = Address::from(BytesView(h.data() + 12, 20));
+    EXPECT_FALSE(f.world.exists(created));
+    EXPECT_EQ(f.balance(heir), U256{5});
+}
+
 TEST(Execution, FakeExponential) {
     // Vectors of the EIP-4844 reference tests (go-ethereum eip4844_test.go).
     struct V {
