@@ -17,12 +17,13 @@ xl::Bytes loop_code(uint16_t n, xl::BytesView body) {
     // PUSH2 n; JUMPDEST(3); body; PUSH1 1; SWAP1; SUB; DUP1; PUSH1 3; JUMPI; STOP
     xl::Bytes c;
     c.reserve(body.size() + 16);
-    for (uint8_t b : std::initializer_list<uint8_t>{OP_PUSH1 + 1, uint8_t(n >> 8), uint8_t(n),
-                                                    OP_JUMPDEST})
+    for (uint8_t b :
+         std::initializer_list<uint8_t>{OP_PUSH1 + 1, uint8_t(n >> 8), uint8_t(n), OP_JUMPDEST})
         c.push_back(b);
     for (uint8_t b : body)
         c.push_back(b);
-    for (uint8_t b : std::initializer_list<uint8_t>{OP_PUSH1, 1, OP_SWAP1, OP_SUB, OP_DUP1, OP_PUSH1, 3, OP_JUMPI, OP_STOP})
+    for (uint8_t b : std::initializer_list<uint8_t>{OP_PUSH1, 1, OP_SWAP1, OP_SUB, OP_DUP1,
+                                                    OP_PUSH1, 3, OP_JUMPI, OP_STOP})
         c.push_back(b);
     return c;
 }
@@ -38,8 +39,7 @@ void run_code(benchmark::State& state, const xl::Bytes& code) {
         gas_used += msg.gas - r.gas_left;
         benchmark::DoNotOptimize(r.gas_left);
     }
-    state.counters["gas/s"] =
-        benchmark::Counter(double(gas_used), benchmark::Counter::kIsRate);
+    state.counters["gas/s"] = benchmark::Counter(double(gas_used), benchmark::Counter::kIsRate);
 }
 
 void BM_EvmLoop(benchmark::State& state) {

@@ -2,7 +2,6 @@
 // Xinlian evm: JUMPDEST analysis (YP §9.4.3, D(c)).
 #include "evm/analysis.hpp"
 
-
 #include "evm/instructions.hpp"
 
 namespace xl::evm {

@@ -12,7 +12,7 @@
 namespace xl::evm {
 
 struct CodeAnalysis {
-    Bytes padded;                  // code followed by 33 zero bytes (32 push bytes + STOP)
+    Bytes padded;                     // code followed by 33 zero bytes (32 push bytes + STOP)
     std::vector<uint64_t> jumpdests;  // bit i set: code[i] is a JUMPDEST opcode
 
     bool is_jumpdest(uint64_t pos) const noexcept {

@@ -16,10 +16,10 @@ inline constexpr int64_t kHigh = 10;
 inline constexpr int64_t kJumpdest = 1;
 inline constexpr int64_t kBlockhash = 20;
 
-inline constexpr int64_t kExpByte = 50;          // EIP-160
-inline constexpr int64_t kCopyWord = 3;          // CALLDATACOPY, CODECOPY, MCOPY, ...
+inline constexpr int64_t kExpByte = 50;  // EIP-160
+inline constexpr int64_t kCopyWord = 3;  // CALLDATACOPY, CODECOPY, MCOPY, ...
 inline constexpr int64_t kKeccakWord = 6;
-inline constexpr int64_t kMemoryWord = 3;        // YP G: C_mem(a) = 3a + a^2/512
+inline constexpr int64_t kMemoryWord = 3;  // YP G: C_mem(a) = 3a + a^2/512
 inline constexpr int64_t kMemoryQuadDivisor = 512;
 
 // EIP-2929 access costs: warm is the base cost of the opcode; cold is charged instead.
@@ -33,15 +33,15 @@ inline constexpr int64_t kSstoreReset = 5000 - kColdSload;  // 2900
 inline constexpr int64_t kSstoreClearsRefund = 4800;        // EIP-3529: SSTORE_RESET + 1900
 inline constexpr int64_t kCallStipend = 2300;               // EIP-2200: SSTORE needs > this
 
-inline constexpr int64_t kTransient = 100;                   // TLOAD, TSTORE (EIP-1153)
+inline constexpr int64_t kTransient = 100;  // TLOAD, TSTORE (EIP-1153)
 
 inline constexpr int64_t kLog = 375;
 inline constexpr int64_t kLogTopic = 375;
 inline constexpr int64_t kLogData = 8;
 
 inline constexpr int64_t kCreate = 32000;
-inline constexpr int64_t kInitcodeWord = 2;                  // EIP-3860
-inline constexpr int64_t kMaxInitcodeSize = 2 * 24576;       // EIP-3860: 49152 bytes
+inline constexpr int64_t kInitcodeWord = 2;             // EIP-3860
+inline constexpr int64_t kMaxInitcodeSize = 2 * 24576;  // EIP-3860: 49152 bytes
 
 inline constexpr int64_t kCallValue = 9000;
 inline constexpr int64_t kNewAccount = 25000;

@@ -92,10 +92,9 @@ constexpr std::array<OpInfo, 256> make_table() {
     constexpr std::string_view kDup[] = {"DUP1",  "DUP2",  "DUP3",  "DUP4",  "DUP5",  "DUP6",
                                          "DUP7",  "DUP8",  "DUP9",  "DUP10", "DUP11", "DUP12",
                                          "DUP13", "DUP14", "DUP15", "DUP16"};
-    constexpr std::string_view kSwap[] = {"SWAP1",  "SWAP2",  "SWAP3",  "SWAP4",
-                                          "SWAP5",  "SWAP6",  "SWAP7",  "SWAP8",
-                                          "SWAP9",  "SWAP10", "SWAP11", "SWAP12",
-                                          "SWAP13", "SWAP14", "SWAP15", "SWAP16"};
+    constexpr std::string_view kSwap[] = {
+        "SWAP1", "SWAP2",  "SWAP3",  "SWAP4",  "SWAP5",  "SWAP6",  "SWAP7",  "SWAP8",
+        "SWAP9", "SWAP10", "SWAP11", "SWAP12", "SWAP13", "SWAP14", "SWAP15", "SWAP16"};
     for (int i = 0; i < 32; ++i)
         t[OP_PUSH1 + i] = OpInfo{kPush[i], kVeryLow, uint8_t(i + 1), 0, 1};
     for (int i = 0; i < 16; ++i) {
@@ -123,6 +122,8 @@ constexpr std::array<OpInfo, 256> kTable = make_table();
 
 }  // namespace
 
-const std::array<OpInfo, 256>& op_table() noexcept { return kTable; }
+const std::array<OpInfo, 256>& op_table() noexcept {
+    return kTable;
+}
 
 }  // namespace xl::evm

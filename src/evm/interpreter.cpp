@@ -15,7 +15,9 @@
 namespace xl::evm {
 namespace {
 
-U256 from_address(const Address& a) noexcept { return U256::from_be_bytes(a.view()); }
+U256 from_address(const Address& a) noexcept {
+    return U256::from_be_bytes(a.view());
+}
 
 Address to_address(const U256& v) noexcept {
     uint8_t b[32];
@@ -25,7 +27,9 @@ Address to_address(const U256& v) noexcept {
     return a;
 }
 
-int64_t num_words(uint64_t size) noexcept { return int64_t((size + 31) / 32); }
+int64_t num_words(uint64_t size) noexcept {
+    return int64_t((size + 31) / 32);
+}
 
 int64_t memory_cost(int64_t words) noexcept {
     return gas::kMemoryWord * words + words * words / gas::kMemoryQuadDivisor;
@@ -35,12 +39,15 @@ int64_t memory_cost(int64_t words) noexcept {
 class Frame {
 public:
     Frame(Host& host, const Message& msg, BytesView code)
-        : host_(host), msg_(msg), code_(code),
+        : host_(host),
+          msg_(msg),
+          code_(code),
           // A creation frame has no calldata: its input is the code being run (YP §7).
           input_(msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2 ? BytesView()
                                                                                  : msg.input),
           analysis_(analyze(code)),
-          stack_(std::make_unique<U256[]>(gas::kMaxStack)), gas_(msg.gas) {}
+          stack_(std::make_unique<U256[]>(gas::kMaxStack)),
+          gas_(msg.gas) {}
 
     ExecResult run() noexcept;
 
@@ -218,13 +225,19 @@ bool Frame::op_sstore() noexcept {
     // Gas and refunds of EIP-2200 with EIP-2929's warm read and EIP-3529's reduced refund.
     constexpr int64_t kWarm = gas::kWarmAccess;
     switch (st) {
-        case StorageStatus::kAssigned: cost += kWarm; break;
-        case StorageStatus::kAdded: cost += gas::kSstoreSet; break;
+        case StorageStatus::kAssigned:
+            cost += kWarm;
+            break;
+        case StorageStatus::kAdded:
+            cost += gas::kSstoreSet;
+            break;
         case StorageStatus::kDeleted:
             cost += gas::kSstoreReset;
             refund_ += gas::kSstoreClearsRefund;
             break;
-        case StorageStatus::kModified: cost += gas::kSstoreReset; break;
+        case StorageStatus::kModified:
+            cost += gas::kSstoreReset;
+            break;
         case StorageStatus::kDeletedAdded:
             cost += kWarm;
             refund_ -= gas::kSstoreClearsRefund;
@@ -319,8 +332,7 @@ bool Frame::op_call(uint8_t op) noexcept {
     }
     // EIP-150: at most all but one 64th of the remaining gas is passed on.
     const int64_t cap = gas_ - gas_ / 64;
-    m.gas = gas_arg.fits_u64() && gas_arg.low64() < uint64_t(cap) ? int64_t(gas_arg.low64())
-                                                                     : cap;
+    m.gas = gas_arg.fits_u64() && gas_arg.low64() < uint64_t(cap) ? int64_t(gas_arg.low64()) : cap;
     gas_ -= m.gas;
     if (has_value) m.gas += gas::kCallStipend;  // a free stipend for value calls (YP G_callstipend)
     return_data_.clear();
@@ -382,8 +394,7 @@ bool Frame::op_selfdestruct() noexcept {
     if (msg_.is_static) return fail(StatusCode::kStaticModeViolation);
     const Address beneficiary = to_address(pop());
     // EIP-2929: a cold beneficiary costs 2600 on top of the 5000 base; no warm surcharge.
-    if (host_.access_account(beneficiary) == AccessStatus::kCold &&
-        !use(gas::kColdAccountAccess))
+    if (host_.access_account(beneficiary) == AccessStatus::kCold && !use(gas::kColdAccountAccess))
         return fail(StatusCode::kOutOfGas);
     if (!host_.get_balance(msg_.recipient).is_zero() && !host_.account_exists(beneficiary) &&
         !use(gas::kNewAccount))
@@ -396,14 +407,44 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
     bool ok = true;
     bool running = true;
     switch (op) {
-        case OP_STOP: running = false; break;
-        case OP_ADD: { const U256 a = pop(); top() = a + top(); break; }
-        case OP_MUL: { const U256 a = pop(); top() = a * top(); break; }
-        case OP_SUB: { const U256 a = pop(); top() = a - top(); break; }
-        case OP_DIV: { const U256 a = pop(); top() = a / top(); break; }
-        case OP_SDIV: { const U256 a = pop(); top() = sdiv(a, top()); break; }
-        case OP_MOD: { const U256 a = pop(); top() = a % top(); break; }
-        case OP_SMOD: { const U256 a = pop(); top() = smod(a, top()); break; }
+        case OP_STOP:
+            running = false;
+            break;
+        case OP_ADD: {
+            const U256 a = pop();
+            top() = a + top();
+            break;
+        }
+        case OP_MUL: {
+            const U256 a = pop();
+            top() = a * top();
+            break;
+        }
+        case OP_SUB: {
+            const U256 a = pop();
+            top() = a - top();
+            break;
+        }
+        case OP_DIV: {
+            const U256 a = pop();
+            top() = a / top();
+            break;
+        }
+        case OP_SDIV: {
+            const U256 a = pop();
+            top() = sdiv(a, top());
+            break;
+        }
+        case OP_MOD: {
+            const U256 a = pop();
+            top() = a % top();
+            break;
+        }
+        case OP_SMOD: {
+            const U256 a = pop();
+            top() = smod(a, top());
+            break;
+        }
         case OP_ADDMOD: {
             const U256 a = pop(), b = pop();
             top() = addmod(a, b, top());
@@ -414,33 +455,101 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             top() = mulmod(a, b, top());
             break;
         }
-        case OP_EXP: ok = op_exp(); break;
-        case OP_SIGNEXTEND: { const U256 b = pop(); top() = signextend(b, top()); break; }
-        case OP_LT: { const U256 a = pop(); top() = U256(a < top()); break; }
-        case OP_GT: { const U256 a = pop(); top() = U256(a > top()); break; }
-        case OP_SLT: { const U256 a = pop(); top() = U256(slt(a, top())); break; }
-        case OP_SGT: { const U256 a = pop(); top() = U256(sgt(a, top())); break; }
-        case OP_EQ: { const U256 a = pop(); top() = U256(a == top()); break; }
-        case OP_ISZERO: top() = U256(top().is_zero()); break;
-        case OP_AND: { const U256 a = pop(); top() = a & top(); break; }
-        case OP_OR: { const U256 a = pop(); top() = a | top(); break; }
-        case OP_XOR: { const U256 a = pop(); top() = a ^ top(); break; }
-        case OP_NOT: top() = ~top(); break;
-        case OP_BYTE: { const U256 i = pop(); top() = byte(i, top()); break; }
-        case OP_SHL: { const U256 s = pop(); top() = shl(s, top()); break; }
-        case OP_SHR: { const U256 s = pop(); top() = shr(s, top()); break; }
-        case OP_SAR: { const U256 s = pop(); top() = sar(s, top()); break; }
-        case OP_KECCAK256: ok = op_keccak(); break;
-        case OP_ADDRESS: push(from_address(msg_.recipient)); break;
+        case OP_EXP:
+            ok = op_exp();
+            break;
+        case OP_SIGNEXTEND: {
+            const U256 b = pop();
+            top() = signextend(b, top());
+            break;
+        }
+        case OP_LT: {
+            const U256 a = pop();
+            top() = U256(a < top());
+            break;
+        }
+        case OP_GT: {
+            const U256 a = pop();
+            top() = U256(a > top());
+            break;
+        }
+        case OP_SLT: {
+            const U256 a = pop();
+            top() = U256(slt(a, top()));
+            break;
+        }
+        case OP_SGT: {
+            const U256 a = pop();
+            top() = U256(sgt(a, top()));
+            break;
+        }
+        case OP_EQ: {
+            const U256 a = pop();
+            top() = U256(a == top());
+            break;
+        }
+        case OP_ISZERO:
+            top() = U256(top().is_zero());
+            break;
+        case OP_AND: {
+            const U256 a = pop();
+            top() = a & top();
+            break;
+        }
+        case OP_OR: {
+            const U256 a = pop();
+            top() = a | top();
+            break;
+        }
+        case OP_XOR: {
+            const U256 a = pop();
+            top() = a ^ top();
+            break;
+        }
+        case OP_NOT:
+            top() = ~top();
+            break;
+        case OP_BYTE: {
+            const U256 i = pop();
+            top() = byte(i, top());
+            break;
+        }
+        case OP_SHL: {
+            const U256 s = pop();
+            top() = shl(s, top());
+            break;
+        }
+        case OP_SHR: {
+            const U256 s = pop();
+            top() = shr(s, top());
+            break;
+        }
+        case OP_SAR: {
+            const U256 s = pop();
+            top() = sar(s, top());
+            break;
+        }
+        case OP_KECCAK256:
+            ok = op_keccak();
+            break;
+        case OP_ADDRESS:
+            push(from_address(msg_.recipient));
+            break;
         case OP_BALANCE: {
             const Address a = to_address(top());
             if (!(ok = access_account(a))) break;
             top() = host_.get_balance(a);
             break;
         }
-        case OP_ORIGIN: push(from_address(tx().origin)); break;
-        case OP_CALLER: push(from_address(msg_.sender)); break;
-        case OP_CALLVALUE: push(msg_.value); break;
+        case OP_ORIGIN:
+            push(from_address(tx().origin));
+            break;
+        case OP_CALLER:
+            push(from_address(msg_.sender));
+            break;
+        case OP_CALLVALUE:
+            push(msg_.value);
+            break;
         case OP_CALLDATALOAD: {
             U256& x = top();
             uint8_t buf[32] = {};
@@ -451,20 +560,36 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             x = U256::from_be_bytes(BytesView(buf, 32));
             break;
         }
-        case OP_CALLDATASIZE: push(U256(input_.size())); break;
-        case OP_CALLDATACOPY: ok = op_copy(input_); break;
-        case OP_CODESIZE: push(U256(code_.size())); break;
-        case OP_CODECOPY: ok = op_copy(code_); break;
-        case OP_GASPRICE: push(tx().gas_price); break;
+        case OP_CALLDATASIZE:
+            push(U256(input_.size()));
+            break;
+        case OP_CALLDATACOPY:
+            ok = op_copy(input_);
+            break;
+        case OP_CODESIZE:
+            push(U256(code_.size()));
+            break;
+        case OP_CODECOPY:
+            ok = op_copy(code_);
+            break;
+        case OP_GASPRICE:
+            push(tx().gas_price);
+            break;
         case OP_EXTCODESIZE: {
             const Address a = to_address(top());
             if (!(ok = access_account(a))) break;
             top() = U256(host_.get_code_size(a));
             break;
         }
-        case OP_EXTCODECOPY: ok = op_extcodecopy(); break;
-        case OP_RETURNDATASIZE: push(U256(return_data_.size())); break;
-        case OP_RETURNDATACOPY: ok = op_returndatacopy(); break;
+        case OP_EXTCODECOPY:
+            ok = op_extcodecopy();
+            break;
+        case OP_RETURNDATASIZE:
+            push(U256(return_data_.size()));
+            break;
+        case OP_RETURNDATACOPY:
+            ok = op_returndatacopy();
+            break;
         case OP_EXTCODEHASH: {
             const Address a = to_address(top());
             if (!(ok = access_account(a))) break;
@@ -475,21 +600,36 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             U256& n = top();
             const int64_t cur = tx().number;
             // Only the 256 most recent complete blocks (YP §9.4.3 BLOCKHASH).
-            if (n.fits_u64() && n.low64() < uint64_t(cur) &&
-                uint64_t(cur) - n.low64() <= 256)
+            if (n.fits_u64() && n.low64() < uint64_t(cur) && uint64_t(cur) - n.low64() <= 256)
                 n = U256::from_hash(host_.get_block_hash(int64_t(n.low64())));
             else
                 n = U256(0);
             break;
         }
-        case OP_COINBASE: push(from_address(tx().coinbase)); break;
-        case OP_TIMESTAMP: push(U256(uint64_t(tx().timestamp))); break;
-        case OP_NUMBER: push(U256(uint64_t(tx().number))); break;
-        case OP_PREVRANDAO: push(U256::from_hash(tx().prev_randao)); break;
-        case OP_GASLIMIT: push(U256(uint64_t(tx().gas_limit))); break;
-        case OP_CHAINID: push(tx().chain_id); break;
-        case OP_SELFBALANCE: push(host_.get_balance(msg_.recipient)); break;
-        case OP_BASEFEE: push(tx().base_fee); break;
+        case OP_COINBASE:
+            push(from_address(tx().coinbase));
+            break;
+        case OP_TIMESTAMP:
+            push(U256(uint64_t(tx().timestamp)));
+            break;
+        case OP_NUMBER:
+            push(U256(uint64_t(tx().number)));
+            break;
+        case OP_PREVRANDAO:
+            push(U256::from_hash(tx().prev_randao));
+            break;
+        case OP_GASLIMIT:
+            push(U256(uint64_t(tx().gas_limit)));
+            break;
+        case OP_CHAINID:
+            push(tx().chain_id);
+            break;
+        case OP_SELFBALANCE:
+            push(host_.get_balance(msg_.recipient));
+            break;
+        case OP_BASEFEE:
+            push(tx().base_fee);
+            break;
         case OP_BLOBHASH: {  // EIP-4844: zero past the end of the list
             U256& i = top();
             const auto& hashes = tx().blob_hashes;
@@ -498,8 +638,12 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
                     : U256(0);
             break;
         }
-        case OP_BLOBBASEFEE: push(tx().blob_base_fee); break;
-        case OP_POP: --sp_; break;
+        case OP_BLOBBASEFEE:
+            push(tx().blob_base_fee);
+            break;
+        case OP_POP:
+            --sp_;
+            break;
         case OP_MLOAD: {
             U256& x = top();
             uint64_t off = 0;
@@ -521,8 +665,12 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             memory_[size_t(off)] = uint8_t(v.low64());
             break;
         }
-        case OP_SLOAD: ok = op_sload(); break;
-        case OP_SSTORE: ok = op_sstore(); break;
+        case OP_SLOAD:
+            ok = op_sload();
+            break;
+        case OP_SSTORE:
+            ok = op_sstore();
+            break;
         case OP_JUMP:
         case OP_JUMPI: {
             const U256 dst = pop();
@@ -534,11 +682,20 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             pc = dst.low64();
             return Step::kJumped;  // land on the JUMPDEST itself, charged 1 gas
         }
-        case OP_PC: push(U256(pc)); break;
-        case OP_MSIZE: push(U256(memory_.size())); break;
-        case OP_GAS: push(U256(uint64_t(gas_))); break;
-        case OP_JUMPDEST: break;
-        case OP_TLOAD: top() = host_.get_transient_storage(msg_.recipient, top()); break;
+        case OP_PC:
+            push(U256(pc));
+            break;
+        case OP_MSIZE:
+            push(U256(memory_.size()));
+            break;
+        case OP_GAS:
+            push(U256(uint64_t(gas_)));
+            break;
+        case OP_JUMPDEST:
+            break;
+        case OP_TLOAD:
+            top() = host_.get_transient_storage(msg_.recipient, top());
+            break;
         case OP_TSTORE: {
             if (msg_.is_static) {
                 ok = fail(StatusCode::kStaticModeViolation);
@@ -548,21 +705,26 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             host_.set_transient_storage(msg_.recipient, key, v);
             break;
         }
-        case OP_MCOPY: ok = op_mcopy(); break;
-        case OP_PUSH0: push(U256(0)); break;
+        case OP_MCOPY:
+            ok = op_mcopy();
+            break;
+        case OP_PUSH0:
+            push(U256(0));
+            break;
         case OP_RETURN:
         case OP_REVERT: {
             const U256 offset = pop(), size = pop();
             uint64_t off = 0;
             if (!(ok = expand(offset, size, &off))) break;
             const size_t n = size.is_zero() ? 0 : size_t(size.low64());
-            output_.assign(memory_.begin() + ptrdiff_t(off),
-                           memory_.begin() + ptrdiff_t(off + n));
+            output_.assign(memory_.begin() + ptrdiff_t(off), memory_.begin() + ptrdiff_t(off + n));
             if (op == OP_REVERT) status_ = StatusCode::kRevert;
             running = false;
             break;
         }
-        case OP_INVALID: ok = fail(StatusCode::kInvalidInstruction); break;
+        case OP_INVALID:
+            ok = fail(StatusCode::kInvalidInstruction);
+            break;
         case OP_SELFDESTRUCT:
             ok = op_selfdestruct();
             running = false;
@@ -586,7 +748,6 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
     if (!ok) return Step::kFail;
     return running ? Step::kNext : Step::kStop;
 }
-
 
 // The hot loop: the checks every instruction shares (YP §9.4.2), then dispatch. CALL* and
 // CREATE* are dispatched here and everything else in step(), so that the frames on the

@@ -332,16 +332,16 @@ struct SstoreCase {
 };
 TEST_F(EvmTest, SstoreEveryStorageStatus) {
     const SstoreCase cases[] = {
-        {0, 0, 0, 100, 0},              // assigned (no-op)
-        {0, 0, 1, 20000, 0},            // added
-        {1, 1, 0, 2900, 4800},          // deleted
-        {1, 1, 2, 2900, 0},             // modified
-        {1, 0, 2, 100, -4800},          // deleted-added
-        {1, 2, 0, 100, 4800},           // modified-deleted
-        {1, 0, 1, 100, -4800 + 2800},   // deleted-restored
-        {0, 1, 0, 100, 19900},          // added-deleted
-        {1, 2, 1, 100, 2800},           // modified-restored
-        {1, 2, 3, 100, 0},              // assigned (dirty)
+        {0, 0, 0, 100, 0},             // assigned (no-op)
+        {0, 0, 1, 20000, 0},           // added
+        {1, 1, 0, 2900, 4800},         // deleted
+        {1, 1, 2, 2900, 0},            // modified
+        {1, 0, 2, 100, -4800},         // deleted-added
+        {1, 2, 0, 100, 4800},          // modified-deleted
+        {1, 0, 1, 100, -4800 + 2800},  // deleted-restored
+        {0, 1, 0, 100, 19900},         // added-deleted
+        {1, 2, 1, 100, 2800},          // modified-restored
+        {1, 2, 3, 100, 0},             // assigned (dirty)
     };
     for (const SstoreCase& c : cases) {
         host.accounts.clear();

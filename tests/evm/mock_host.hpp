@@ -37,16 +37,14 @@ public:
     std::set<Address> warm_accounts;
     std::set<std::pair<Address, U256>> warm_slots;
     std::vector<LogRecord> logs;
-    std::vector<Message> calls;       // every message given to call()
-    std::vector<Bytes> call_inputs;   // copies of their input
+    std::vector<Message> calls;      // every message given to call()
+    std::vector<Bytes> call_inputs;  // copies of their input
     std::vector<std::pair<Address, Address>> selfdestructs;
     TxContext ctx;
-    Address create_result;            // address returned for CREATE/CREATE2
+    Address create_result;  // address returned for CREATE/CREATE2
     StatusCode create_status = StatusCode::kSuccess;
 
-    bool account_exists(const Address& a) const noexcept override {
-        return accounts.count(a) != 0;
-    }
+    bool account_exists(const Address& a) const noexcept override { return accounts.count(a) != 0; }
     U256 get_storage(const Address& a, const U256& k) const noexcept override {
         auto it = accounts.find(a);
         if (it == accounts.end()) return {};
