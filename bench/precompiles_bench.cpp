@@ -71,6 +71,17 @@ void bm_bn254_pairing(benchmark::State& state) {
 }
 BENCHMARK(bm_bn254_pairing)->Name("bn254_pairing")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
+// The cost of the G2 subgroup check alone: one 254-bit multiplication on the twist.
+void bm_bn254_g2_mul(benchmark::State& state) {
+    const Bytes r = word(*U256::from_string(
+        "21888242871839275222246405745257275088548364400416034343698204186575808495617"));
+    for (auto _ : state) {
+        auto q = bn254::g2_mul(kG2, r);
+        benchmark::DoNotOptimize(q);
+    }
+}
+BENCHMARK(bm_bn254_g2_mul)->Name("bn254_g2_mul")->Unit(benchmark::kMicrosecond);
+
 void bm_modexp(benchmark::State& state) {
     const auto n = static_cast<uint64_t>(state.range(0));
     Bytes base(n, 0xa5), exp(n, 0xff), mod(n, 0xc3);

@@ -31,7 +31,7 @@ ExecResult run_precompile(const Address& addr, BytesView input, int64_t gas) noe
 uint64_t modexp_gas(BytesView input) noexcept;
 // EIP-198 output (mod_len bytes) into out. Only called once the gas is paid, which bounds the
 // lengths in practice; returns false (treated as out of gas) if a length that matters exceeds
-// kModexpMaxLen, a size no block gas limit can pay for.
+// kModexpMaxLen, a size whose gas (over 10^10) no realistic block gas limit pays for.
 inline constexpr uint64_t kModexpMaxLen = uint64_t{1} << 32;
 bool modexp_run(BytesView input, Bytes& out) noexcept;
 
