@@ -109,10 +109,8 @@ struct Fp {
     // CIOS Montgomery multiplication (Koc, Acar, Kaliski 1996): a * b * 2^-256 mod p.
     friend Fp operator*(const Fp& a, const Fp& b) {
         uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-#pragma GCC unroll 4
         for (int i = 0; i < 4; ++i) {
             uint64_t c = 0;
-#pragma GCC unroll 4
             for (int j = 0; j < 4; ++j) {
                 u128 s = static_cast<u128>(a.v[j]) * b.v[i] + t[j] + c;
                 t[j] = static_cast<uint64_t>(s);
@@ -124,7 +122,6 @@ struct Fp {
             uint64_t m = t[0] * kInv;
             s = static_cast<u128>(m) * kP[0] + t[0];
             c = static_cast<uint64_t>(s >> 64);
-#pragma GCC unroll 3
             for (int j = 1; j < 4; ++j) {
                 s = static_cast<u128>(m) * kP[j] + t[j] + c;
                 t[j - 1] = static_cast<uint64_t>(s);
