@@ -732,7 +732,15 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
         default:
             if (op >= OP_PUSH1 && op <= OP_PUSH32) {
                 const unsigned n = op - OP_PUSH1 + 1;
-                push(U256::from_be_bytes(BytesView(analysis_.padded.data() + pc + 1, n)));
+                const uint8_t* data = analysis_.padded.data() + pc + 1;
+                if (n <= 8) {  // the common short pushes without the general decoder
+                    uint64_t v = 0;
+                    for (unsigned i = 0; i < n; ++i)
+                        v = (v << 8) | data[i];
+                    push(U256(v));
+                } else {
+                    push(U256::from_be_bytes(BytesView(data, n)));
+                }
                 pc += n;
             } else if (op >= OP_DUP1 && op <= OP_DUP16) {
                 push(top(op - OP_DUP1));
