@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Xinlian evm: the Cancun bytecode interpreter (Yellow Paper §9 with the EIPs up to Cancun).
-// execute() runs one frame; nested calls and creates go through Host::call(). It keeps no
-// global mutable state except a bounded, mutex-guarded cache of jump-destination analyses, so
-// it may be called from several threads on distinct hosts.
+// execute() runs one frame; nested calls and creates go through Host::call(). The code is
+// analysed (JUMPDESTs) once per frame; there is no global mutable state, so execute() may be
+// called from several threads on distinct hosts.
 #pragma once
 
 #include "core/bytes.hpp"
