@@ -13,5 +13,6 @@ void add_abi_command(CLI::App& app);
 void add_tx_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
 void add_statetest_command(CLI::App& app);
+void add_evm_command(CLI::App& app);
 
 }  // namespace xl::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     xl::cli::add_tx_command(app);
     xl::cli::add_keys_command(app);
     xl::cli::add_statetest_command(app);
+    xl::cli::add_evm_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
