@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test test-asan up down bench clean
+.PHONY: deps build test test-asan up down bench bench-evm clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -33,6 +33,10 @@ down:
 
 bench: build
 	@$(BUILD)/bench/xl_bench
+
+# EVM speed against @ethereumjs/evm (docs/PERFORMANCE.md, "EVM (issue 3)"); needs node and npm.
+bench-evm: build
+	@cd bench/evm && npm install --no-audit --no-fund >/dev/null && node compare.mjs ../../$(BUILD)/xinlian
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
