@@ -58,7 +58,8 @@ async function runEthereumjs(code, input, deploy) {
   const caller = Address.fromString(CALLER)
   if (deploy) {
     const r = await evm.runCall({ caller, data: hexToBytes(code), gasLimit: GAS })
-    if (r.execResult.exceptionError) throw new Error('ethereumjs deploy: ' + r.execResult.exceptionError.error)
+    const err = r.execResult.exceptionError
+    if (err) throw new Error('ethereumjs deploy: ' + err.error)
     to = r.createdAddress
   } else {
     await evm.stateManager.putAccount(to, new Account(1n, 0n))
@@ -93,7 +94,8 @@ async function measure(name, code, input, deploy) {
   const theirs = await runEthereumjs(code, input, deploy)
   // Size our run: estimate from one call, then aim for MIN_SECONDS as well.
   const probe = runXinlian(code, input, deploy, 1)
-  const repeat = Math.max(1, Math.min(10_000_000, Math.ceil(MIN_SECONDS / Math.max(probe.seconds, 1e-7))))
+  const perCall = Math.max(probe.seconds, 1e-7)
+  const repeat = Math.max(1, Math.min(10_000_000, Math.ceil(MIN_SECONDS / perCall)))
   const ours = runXinlian(code, input, deploy, repeat)
   const same = ours.output === theirs.output && ours.gasUsed === theirs.gas && !theirs.error
   const ourGps = ours.gasUsed * ours.repeat / ours.seconds
@@ -143,14 +145,19 @@ for (const w of workloads) {
   rows.push(r)
   console.error(`done: ${w.name}`)
 }
-const fmt = (x) => x >= 1e6 ? (x / 1e6).toFixed(1) + 'M' : x >= 1e3 ? (x / 1e3).toFixed(1) + 'k' : x.toFixed(1)
-console.log('| workload | gas | same out+gas | ours µs/call | ethereumjs µs/call | ours gas/s | ethereumjs gas/s | ratio |')
+const fmt = (x) => x >= 1e6 ? (x / 1e6).toFixed(1) + 'M'
+  : x >= 1e3 ? (x / 1e3).toFixed(1) + 'k' : x.toFixed(1)
+console.log('| workload | gas | same out+gas | ours µs/call | ethereumjs µs/call | ' +
+            'ours gas/s | ' +
+            'ethereumjs gas/s | ratio |')
 console.log('|---|---:|:---:|---:|---:|---:|---:|---:|')
 let ok = true
 for (const r of rows) {
   ok &&= r.same
-  console.log(`| ${r.name} | ${r.gas}${r.same ? '' : ` (ejs ${r.theirGas})`} | ${r.same ? 'yes' : 'NO'} | ` +
-              `${r.ourUs.toFixed(1)} | ${r.theirUs.toFixed(1)} | ${fmt(r.ourGps)} | ${fmt(r.theirGps)} | ` +
+  const gas = `${r.gas}${r.same ? '' : ` (ejs ${r.theirGas})`}`
+  console.log(`| ${r.name} | ${gas} | ${r.same ? 'yes' : 'NO'} | ` +
+              `${r.ourUs.toFixed(1)} | ${r.theirUs.toFixed(1)} | ` +
+              `${fmt(r.ourGps)} | ${fmt(r.theirGps)} | ` +
               `${r.ratio.toFixed(1)}x |`)
 }
 process.exitCode = ok ? 0 : 1

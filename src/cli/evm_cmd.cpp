@@ -41,7 +41,8 @@ constexpr std::string_view kCallerHex = "0x1000000000000000000000000000000000000
 constexpr std::string_view kContractHex = "0x2000000000000000000000000000000000000002";
 
 [[noreturn]] void fail(const std::string& message) {
-    throw CLI::RuntimeError("error: " + message, 1);
+    std::cerr << "error: " << message << "\n";
+    throw CLI::RuntimeError(message, 1);
 }
 
 // A world of plain accounts in ordered maps (no hash order reaches the results).
@@ -155,7 +156,9 @@ evm::ExecResult run_frame(MapWorld& world, const execution::BlockEnv& env,
 
 void run(const Options& o) {
     if (o.code.empty() == o.code_file.empty()) fail("give exactly one of --code, --code-file");
-    if (o.repeat == 0 || o.repeat > kMaxRepeat) fail("--repeat must be 1.." + std::to_string(kMaxRepeat));
+    if (o.repeat == 0 || o.repeat > kMaxRepeat) {
+        fail("--repeat must be 1.." + std::to_string(kMaxRepeat));
+    }
     if (o.gas <= 0 || o.gas > kMaxGas) fail("--gas out of range");
     Bytes code;
     if (!o.code_file.empty()) {
@@ -204,7 +207,8 @@ void run(const Options& o) {
 
     evm::ExecResult last;
     const auto start = std::chrono::steady_clock::now();
-    for (uint64_t i = 0; i < o.repeat; ++i) last = run_frame(world, env, ctx, msg, false);
+    for (uint64_t i = 0; i < o.repeat; ++i)
+        last = run_frame(world, env, ctx, msg, false);
     const auto stop = std::chrono::steady_clock::now();
     const double seconds = std::chrono::duration<double>(stop - start).count();
     const int64_t gas_used = o.gas - last.gas_left;
