@@ -128,20 +128,6 @@ execution::BlockEnv bench_env() {
     return env;
 }
 
-evm::TxContext tx_context(const execution::BlockEnv& env, const Address& origin) {
-    evm::TxContext ctx;
-    ctx.origin = origin;
-    ctx.coinbase = env.coinbase;
-    ctx.number = env.number;
-    ctx.timestamp = env.timestamp;
-    ctx.gas_limit = env.gas_limit;
-    ctx.prev_randao = env.prev_randao;
-    ctx.chain_id = U256{env.chain_id};
-    ctx.base_fee = env.base_fee;
-    ctx.blob_base_fee = env.blob_base_fee;
-    return ctx;
-}
-
 // One top-level frame on a fresh Executor over `world`; with `commit`, its changes are kept.
 evm::ExecResult run_frame(MapWorld& world, const execution::BlockEnv& env,
                           const evm::TxContext& ctx, const evm::Message& msg, bool commit) {
@@ -180,7 +166,7 @@ void run(const Options& o) {
     MapWorld world;
     world.put(caller, 0, U256{1} << 200, {});
     const execution::BlockEnv env = bench_env();
-    const evm::TxContext ctx = tx_context(env, caller);
+    const evm::TxContext ctx = execution::make_tx_context(env, caller, U256{0});
 
     if (o.deploy) {
         evm::Message create;

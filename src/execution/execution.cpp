@@ -61,6 +61,21 @@ U256 blob_base_fee(uint64_t excess_blob_gas) noexcept {
     return fake_exponential(U256{1}, U256{excess_blob_gas}, U256{3338477});
 }
 
+evm::TxContext make_tx_context(const BlockEnv& env, const Address& origin, const U256& gas_price) {
+    evm::TxContext ctx;
+    ctx.gas_price = gas_price;
+    ctx.origin = origin;
+    ctx.coinbase = env.coinbase;
+    ctx.number = env.number;
+    ctx.timestamp = env.timestamp;
+    ctx.gas_limit = env.gas_limit;
+    ctx.prev_randao = env.prev_randao;
+    ctx.chain_id = U256{env.chain_id};
+    ctx.base_fee = env.base_fee;
+    ctx.blob_base_fee = env.blob_base_fee;
+    return ctx;
+}
+
 Bloom logs_bloom(const std::vector<Log>& logs) noexcept {
     Bloom bloom{};
     // Yellow Paper eq. 30: bits from the first three byte pairs of keccak256, mod 2048.
@@ -149,17 +164,7 @@ Result<TxOutcome, ExecError> execute_transaction(const WorldView& world, const B
     const U256 tip = std::min(tip_cap, fee_cap - env.base_fee);
     const U256 price = env.base_fee + tip;
 
-    evm::TxContext ctx;
-    ctx.gas_price = price;
-    ctx.origin = sender;
-    ctx.coinbase = env.coinbase;
-    ctx.number = env.number;
-    ctx.timestamp = env.timestamp;
-    ctx.gas_limit = env.gas_limit;
-    ctx.prev_randao = env.prev_randao;
-    ctx.chain_id = U256{env.chain_id};
-    ctx.base_fee = env.base_fee;
-    ctx.blob_base_fee = env.blob_base_fee;
+    const evm::TxContext ctx = make_tx_context(env, sender, price);
 
     Executor ex(world, ctx, env);
     ex.sub_balance(sender, gas_limit * price);

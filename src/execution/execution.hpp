@@ -12,6 +12,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "core/uint256.hpp"
+#include "evm/host.hpp"
 #include "protocol/transaction.hpp"
 
 namespace xl::state {
@@ -76,6 +77,10 @@ std::string_view to_string(ExecError e) noexcept;
 Result<Receipt, ExecError> apply_transaction(state::State& state, const BlockEnv& env,
                                              const protocol::Transaction& tx, const Address& sender,
                                              uint64_t cumulative_gas = 0);
+
+// The EVM's view of the block and transaction (evm::TxContext) for a transaction from `origin`
+// paying the effective `gas_price`.
+evm::TxContext make_tx_context(const BlockEnv& env, const Address& origin, const U256& gas_price);
 
 // The bloom of a list of logs: 3 bits per address and per topic, from keccak256 of it.
 Bloom logs_bloom(const std::vector<Log>& logs) noexcept;
