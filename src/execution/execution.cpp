@@ -7,6 +7,7 @@
 #include "codec/rlp.hpp"
 #include "crypto/hash.hpp"
 #include "execution/executor.hpp"
+#include "execution/state_world.hpp"
 #include "protocol/validation.hpp"
 #include "state/state.hpp"
 
@@ -217,36 +218,11 @@ Result<TxOutcome, ExecError> execute_transaction(const WorldView& world, const B
     return out;
 }
 
-namespace {
-
-// The State as the Executor's read-only view of the world at the start of the transaction.
-class StateView final : public WorldView {
-public:
-    explicit StateView(const state::State& s) : s_(s) {}
-    std::optional<Account> account(const Address& addr) const override {
-        auto a = s_.get_account(addr);
-        if (!a) return std::nullopt;
-        return Account{a->nonce, a->balance, a->code_hash, s_.has_storage(addr)};
-    }
-    Bytes code(const Address& addr) const override {
-        const BytesView c = s_.code(addr);
-        return Bytes(c.begin(), c.end());
-    }
-    U256 storage(const Address& addr, const U256& key) const override {
-        return s_.current_storage(addr, key);
-    }
-
-private:
-    const state::State& s_;
-};
-
-}  // namespace
-
 Result<Receipt, ExecError> apply_transaction(state::State& state, const BlockEnv& env,
                                              const protocol::Transaction& tx, const Address& sender,
                                              uint64_t cumulative_gas) {
     state.begin_transaction();
-    auto out = execute_transaction(StateView(state), env, tx, sender, cumulative_gas);
+    auto out = execute_transaction(StateWorld(state), env, tx, sender, cumulative_gas);
     if (!out) return unexpected(out.error());
     // The Executor already removed what EIP-161 and EIP-6780 delete; write the rest.
     for (const auto& c : out->changes) {
