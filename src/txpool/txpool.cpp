@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: Apache-2.0
+// The transaction pool of txpool.hpp. Admission runs in three phases so that the pool lock
+// covers only map updates:
+//   1. stateless (any thread, no lock): size, decode, type, chain id, sender recovery, the
+//      rules of protocol::validate_transaction;
+//   2. state reads (the calling thread, no lock): the sender's nonce and balance;
+//   3. pool rules (under the lock): known, nonce window, gas, fees, funds, replacement, room.
+// The order of the checks is geth's (core/txpool/validation.go) as docs/spec/txpool.md fixes
+// it; when a transaction has several defects, the first in that order is reported.
+#include "txpool/txpool.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include "codec/abi.hpp"
+#include "protocol/limits.hpp"
+#include "protocol/validation.hpp"
+#include "txpool/workers.hpp"
+
+namespace xl::txpool {
+
+namespace {
+
+using protocol::TxError;
+
+// geth's texts (core/txpool/errors.go, core/error.go, core/txpool/legacypool).
+constexpr std::string_view kErrAlreadyKnown = "already known";
+constexpr std::string_view kErrNonceTooLow = "nonce too low";
+constexpr std::string_view kErrNonceTooHigh = "nonce too high";
+constexpr std::string_view kErrIntrinsicGas = "intrinsic gas too low";
+constexpr std::string_view kErrGasLimit = "exceeds block gas limit";
+constexpr std::string_view kErrFeeCapTooLow = "max fee per gas less than block base fee";
+constexpr std::string_view kErrInsufficientFunds = "insufficient funds for gas * price + value";
+constexpr std::string_view kErrReplaceUnderpriced = "replacement transaction underpriced";
+constexpr std::string_view kErrTxPoolOverflow = "txpool is full";
+constexpr std::string_view kErrAccountLimit = "account limit exceeded";
+
+// add_batch applies its transactions under the lock in chunks of this many, so that a large
+// batch does not hold off concurrent add() calls for its whole length.
+constexpr size_t kBatchLockChunk = 256;
+
+// 2^256 in decimal: an overflowing gas * feeCap + value is reported exactly, as geth's big.Int.
+constexpr std::string_view kTwoTo256 =
+    "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+
+// Decimal sum of two non-negative decimal strings.
+std::string add_decimal(std::string_view a, std::string_view b) {
+    std::string r;
+    int carry = 0;
+    for (size_t i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+        int d = carry;
+        if (i < a.size()) d += a[a.size() - 1 - i] - '0';
+        if (i < b.size()) d += b[b.size() - 1 - i] - '0';
+        r.push_back(static_cast<char>('0' + d % 10));
+        carry = d / 10;
+    }
+    std::reverse(r.begin(), r.end());
+    return r;
+}
+
+AddError err(AddCode code, std::string_view text) {
+    return {code, std::string(text)};
+}
+
+AddError from_tx_error(TxError e) {
+    AddCode code = AddCode::kMalformed;
+    switch (e) {
+        case TxError::kOversized:
+            code = AddCode::kOversized;
+            break;
+        case TxError::kTypeNotSupported:
+            code = AddCode::kTypeNotSupported;
+            break;
+        case TxError::kInvalidChainId:
+            code = AddCode::kInvalidChainId;
+            break;
+        case TxError::kInvalidSignature:
+            code = AddCode::kInvalidSignature;
+            break;
+        case TxError::kInvalidSender:
+            code = AddCode::kInvalidSender;
+            break;
+        case TxError::kNonceMax:
+            code = AddCode::kNonceMax;
+            break;
+        case TxError::kTipAboveFeeCap:
+            code = AddCode::kTipAboveFeeCap;
+            break;
+        case TxError::kFeeProductOverflow:
+            code = AddCode::kFeeProductOverflow;
+            break;
+        case TxError::kMaxInitCodeSize:
+            code = AddCode::kMaxInitCodeSize;
+            break;
+        case TxError::kIntrinsicGas:
+            code = AddCode::kIntrinsicGas;
+            break;
+        default:
+            break;
+    }
+    return err(code, protocol::to_string(e));
+}
+
+// old * (100 + bump) / 100 <= v, computed without overflow (a threshold beyond 2^256 - 1 is
+// met by no value).
+bool meets_bump(const U256& v, const U256& old, unsigned bump_percent) {
+    const U256 factor(uint64_t{100} + bump_percent);
+    const U256 q = old / U256(100);
+    const U256 r = old % U256(100);
+    if (q > U256::max() / factor) return false;
+    const U256 hi = q * factor;
+    const U256 lo = (r * factor) / U256(100);
+    if (hi > U256::max() - lo) return false;
+    return v >= hi + lo;
+}
+
+// The result of phase 1 for one transaction.
+struct Prepared {
+    std::shared_ptr<PoolTx> ptx;    // null if rejected
+    std::optional<AddError> error;  // set if rejected
+    uint64_t intrinsic_gas = 0;
+    bool intrinsic_too_low = false;  // reported after the nonce checks, as geth orders them
+    uint64_t state_nonce = 0;        // phase 2
+    U256 balance;                    // phase 2
+};
+
+struct SenderQueue {
+    std::map<uint64_t, PoolTxPtr> by_nonce;
+};
+
+}  // namespace
+
+std::string_view to_string(AddCode c) noexcept {
+    switch (c) {
+        case AddCode::kOversized:
+            return "oversized";
+        case AddCode::kMalformed:
+            return "malformed";
+        case AddCode::kTypeNotSupported:
+            return "type_not_supported";
+        case AddCode::kInvalidChainId:
+            return "invalid_chain_id";
+        case AddCode::kInvalidSignature:
+            return "invalid_signature";
+        case AddCode::kInvalidSender:
+            return "invalid_sender";
+        case AddCode::kNonceMax:
+            return "nonce_max";
+        case AddCode::kTipAboveFeeCap:
+            return "tip_above_fee_cap";
+        case AddCode::kFeeProductOverflow:
+            return "fee_product_overflow";
+        case AddCode::kMaxInitCodeSize:
+            return "max_init_code_size";
+        case AddCode::kAlreadyKnown:
+            return "already_known";
+        case AddCode::kNonceTooLow:
+            return "nonce_too_low";
+        case AddCode::kNonceTooHigh:
+            return "nonce_too_high";
+        case AddCode::kIntrinsicGas:
+            return "intrinsic_gas";
+        case AddCode::kExceedsBlockGasLimit:
+            return "exceeds_block_gas_limit";
+        case AddCode::kFeeCapBelowBaseFee:
+            return "fee_cap_below_base_fee";
+        case AddCode::kInsufficientFunds:
+            return "insufficient_funds";
+        case AddCode::kUnderpriced:
+            return "underpriced";
+        case AddCode::kPoolFull:
+            return "pool_full";
+        case AddCode::kSenderLimit:
+            return "sender_limit";
+    }
+    return "unknown";
+}
+
+struct TxPool::Impl {
+    const crypto::CryptoSuite& suite;
+    const uint64_t chain_id;
+    const Config config;
+    Workers workers;
+
+    mutable std::mutex mu;
+    // ---- guarded by mu ----
+    uint64_t block_gas_limit;
+    U256 base_fee;
+    std::unordered_map<Hash256, PoolTxPtr> by_hash;  // lookup only, never iterated for output
+    std::map<Address, SenderQueue> senders;          // ordered: pending() iterates it
+    std::set<std::pair<size_t, Address>> by_count;   // (txs held, sender): eviction victims
+    size_t total_bytes = 0;
+    uint64_t next_seq = 1;
+    // ---- counters, any thread ----
+    std::atomic<uint64_t> added{0}, rejected{0}, replaced{0}, evicted{0};
+
+    Impl(const crypto::CryptoSuite& s, uint64_t chain, uint64_t gas_limit, U256 fee, Config c)
+        : suite(s),
+          chain_id(chain),
+          config(c),
+          workers(c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency())),
+          block_gas_limit(gas_limit),
+          base_fee(fee) {}
+
+    bool known(const Hash256& h) const {
+        std::lock_guard lk(mu);
+        return by_hash.contains(h);
+    }
+
+    // Phase 1: everything that needs neither state nor the pool (bar a known-hash shortcut).
+    Prepared prepare(BytesView raw) const {
+        Prepared p;
+        if (raw.size() > protocol::kMaxTxSize) {
+            p.error = from_tx_error(TxError::kOversized);
+            return p;
+        }
+        auto tx = protocol::decode_transaction(raw);
+        if (!tx) {
+            p.error = from_tx_error(tx.error());
+            return p;
+        }
+        if (!protocol::type_allowed(tx->type, suite)) {
+            p.error = from_tx_error(TxError::kTypeNotSupported);
+            return p;
+        }
+        // EIP-155: only a legacy transaction may omit the chain id.
+        if ((tx->chain_id && *tx->chain_id != U256(chain_id)) ||
+            (!tx->chain_id && tx->type != protocol::TxType::kLegacy)) {
+            p.error = from_tx_error(TxError::kInvalidChainId);
+            return p;
+        }
+        // Decoding is canonical, so raw is the envelope and its hash the transaction hash.
+        const Hash256 hash = suite.hash(raw);
+        // A pooled transaction passed every stateless check, so the same bytes would too:
+        // answering "already known" before recovery changes no outcome and saves the most
+        // expensive step for re-gossiped and re-sent transactions.
+        if (known(hash)) {
+            p.error = err(AddCode::kAlreadyKnown, kErrAlreadyKnown);
+            return p;
+        }
+        auto sender = tx->recover_sender(suite);
+        if (!sender) {
+            p.error = from_tx_error(sender.error());
+            return p;
+        }
+        auto rules = protocol::validate_transaction(*tx, suite, chain_id);
+        p.intrinsic_gas = protocol::intrinsic_gas(*tx);
+        if (!rules) {
+            if (rules.error() != TxError::kIntrinsicGas) {
+                p.error = from_tx_error(rules.error());
+                return p;
+            }
+            p.intrinsic_too_low = true;
+        }
+        auto ptx = std::make_shared<PoolTx>();
+        ptx->tx = std::move(*tx);
+        ptx->raw.assign(raw.begin(), raw.end());
+        ptx->hash = hash;
+        ptx->sender = *sender;
+        p.ptx = std::move(ptx);
+        return p;
+    }
+
+    // ---- helpers with mu held ----
+
+    void set_count(const Address& a, size_t before, size_t after) {
+        if (before != 0) by_count.erase({before, a});
+        if (after != 0) by_count.insert({after, a});
+    }
+
+    void insert_locked(std::map<Address, SenderQueue>::iterator sit, PoolTxPtr tx) {
+        const size_t before = sit->second.by_nonce.size();
+        total_bytes += tx->raw.size();
+        by_hash.emplace(tx->hash, tx);
+        sit->second.by_nonce.emplace(tx->tx.nonce, std::move(tx));
+        set_count(sit->first, before, before + 1);
+    }
+
+    // Removes one tx; drops the sender's queue if it becomes empty (invalidating sit).
+    void erase_locked(std::map<Address, SenderQueue>::iterator sit,
+                      std::map<uint64_t, PoolTxPtr>::iterator it) {
+        const size_t before = sit->second.by_nonce.size();
+        total_bytes -= it->second->raw.size();
+        by_hash.erase(it->second->hash);
+        sit->second.by_nonce.erase(it);
+        set_count(sit->first, before, before - 1);
+        if (before == 1) senders.erase(sit);
+    }
+
+    // The tx to evict so that `sender` (holding `sender_count` txs once the new one is in)
+    // can add a tx with nonce `nonce`: the newest (highest nonce) tx of the sender holding the
+    // most, if that is more than the newcomer's sender would hold; else the newcomer's own
+    // newest tx if it is newer than the newcomer. False if there is none.
+    bool pick_victim(const Address& sender, size_t sender_count, uint64_t nonce,
+                     std::map<Address, SenderQueue>::iterator& vsit,
+                     std::map<uint64_t, PoolTxPtr>::iterator& vit) {
+        if (!by_count.empty()) {
+            const auto& [count, addr] = *by_count.rbegin();
+            if (addr != sender && count > sender_count) {
+                vsit = senders.find(addr);
+                vit = std::prev(vsit->second.by_nonce.end());
+                return true;
+            }
+        }
+        auto own = senders.find(sender);
+        if (own != senders.end() && own->second.by_nonce.rbegin()->first > nonce) {
+            vsit = own;
+            vit = std::prev(own->second.by_nonce.end());
+            return true;
+        }
+        return false;
+    }
+
+    // Phase 3 for one prepared transaction.
+    Result<PoolTxPtr, AddError> admit_locked(Prepared& p) {
+        const PoolTx& ptx = *p.ptx;
+        const protocol::Transaction& tx = ptx.tx;
+        if (by_hash.contains(ptx.hash))
+            return unexpected(err(AddCode::kAlreadyKnown, kErrAlreadyKnown));
+        if (tx.nonce < p.state_nonce) {
+            return unexpected(
+                AddError{AddCode::kNonceTooLow, std::string(kErrNonceTooLow) + ": next nonce " +
+                                                    std::to_string(p.state_nonce) + ", tx nonce " +
+                                                    std::to_string(tx.nonce)});
+        }
+        if (tx.nonce - p.state_nonce > config.max_nonce_gap) {
+            return unexpected(err(AddCode::kNonceTooHigh, kErrNonceTooHigh));
+        }
+        if (p.intrinsic_too_low) {
+            return unexpected(AddError{AddCode::kIntrinsicGas,
+                                       std::string(kErrIntrinsicGas) + ": gas " +
+                                           std::to_string(tx.gas_limit) + ", minimum needed " +
+                                           std::to_string(p.intrinsic_gas)});
+        }
+        if (tx.gas_limit > block_gas_limit) {
+            return unexpected(err(AddCode::kExceedsBlockGasLimit, kErrGasLimit));
+        }
+        if (tx.fee_cap() < base_fee) {
+            return unexpected(AddError{AddCode::kFeeCapBelowBaseFee,
+                                       std::string(kErrFeeCapTooLow) + ": address " +
+                                           abi::checksum_address(ptx.sender) +
+                                           ", maxFeePerGas: " + tx.fee_cap().to_dec() +
+                                           ", baseFee: " + base_fee.to_dec()});
+        }
+        // cost = gasLimit * feeCap + value; the product fits (validate_transaction), the sum
+        // may not.
+        const U256 gas_cost = tx.fee_cap() * U256(tx.gas_limit);
+        const U256 cost = gas_cost + tx.value;
+        const bool cost_overflows = cost < gas_cost;
+        if (cost_overflows || p.balance < cost) {
+            std::string cost_dec = cost.to_dec();
+            std::string overshot;
+            if (!cost_overflows) {
+                overshot = (cost - p.balance).to_dec();
+            } else {
+                cost_dec = add_decimal(kTwoTo256, cost_dec);
+                // 2^256 + cost - balance, as a 257-bit number or within 256 bits.
+                overshot = cost >= p.balance ? add_decimal(kTwoTo256, (cost - p.balance).to_dec())
+                                             : (cost - p.balance).to_dec();
+            }
+            return unexpected(AddError{AddCode::kInsufficientFunds,
+                                       std::string(kErrInsufficientFunds) + ": balance " +
+                                           p.balance.to_dec() + ", tx cost " + cost_dec +
+                                           ", overshot " + overshot});
+        }
+
+        auto sit = senders.find(ptx.sender);
+        PoolTxPtr old;
+        if (sit != senders.end()) {
+            auto it = sit->second.by_nonce.find(tx.nonce);
+            if (it != sit->second.by_nonce.end()) old = it->second;
+        }
+        if (old) {
+            // geth (legacypool list.go Add): both caps strictly higher and by the bump.
+            const auto& o = old->tx;
+            const unsigned bump = config.price_bump_percent;
+            if (!(tx.fee_cap() > o.fee_cap() && tx.tip_cap() > o.tip_cap() &&
+                  meets_bump(tx.fee_cap(), o.fee_cap(), bump) &&
+                  meets_bump(tx.tip_cap(), o.tip_cap(), bump))) {
+                return unexpected(err(AddCode::kUnderpriced, kErrReplaceUnderpriced));
+            }
+        }
+        const size_t held = sit == senders.end() ? 0 : sit->second.by_nonce.size();
+        const size_t need_txs = old ? 0 : 1;
+        const size_t old_bytes = old ? old->raw.size() : 0;
+        auto full = [&] {
+            return by_hash.size() + need_txs > config.max_txs ||
+                   total_bytes - old_bytes + ptx.raw.size() > config.max_bytes;
+        };
+        std::map<Address, SenderQueue>::iterator vsit;
+        std::map<uint64_t, PoolTxPtr>::iterator vit;
+        if (full() && !pick_victim(ptx.sender, held + need_txs, tx.nonce, vsit, vit)) {
+            return unexpected(err(AddCode::kPoolFull, kErrTxPoolOverflow));
+        }
+        if (!old && held >= config.max_per_sender) {
+            return unexpected(err(AddCode::kSenderLimit, kErrAccountLimit));
+        }
+        while (full()) {
+            auto own = senders.find(ptx.sender);
+            const size_t now_held = own == senders.end() ? 0 : own->second.by_nonce.size();
+            if (!pick_victim(ptx.sender, now_held + need_txs, tx.nonce, vsit, vit)) {
+                return unexpected(err(AddCode::kPoolFull, kErrTxPoolOverflow));
+            }
+            // The replaced tx itself is never a victim: its nonce is the newcomer's.
+            erase_locked(vsit, vit);
+            evicted.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (old) {
+            sit = senders.find(ptx.sender);
+            erase_locked(sit, sit->second.by_nonce.find(tx.nonce));
+            replaced.fetch_add(1, std::memory_order_relaxed);
+        }
+        p.ptx->seq = next_seq++;
+        sit = senders.try_emplace(ptx.sender).first;
+        PoolTxPtr out = std::move(p.ptx);
+        insert_locked(sit, out);
+        added.fetch_add(1, std::memory_order_relaxed);
+        return out;
+    }
+
+    Result<PoolTxPtr, AddError> finish(Prepared& p) {
+        if (p.error) return unexpected(std::move(*p.error));
+        std::lock_guard lk(mu);
+        return admit_locked(p);
+    }
+};
+
+TxPool::TxPool(const crypto::CryptoSuite& suite, uint64_t chain_id, uint64_t block_gas_limit,
+               U256 base_fee, Config config)
+    : impl_(std::make_unique<Impl>(suite, chain_id, block_gas_limit, base_fee, config)) {}
+
+TxPool::~TxPool() = default;
+
+Result<PoolTxPtr, AddError> TxPool::add(BytesView raw, const AccountReader& state) {
+    Prepared p = impl_->prepare(raw);
+    if (!p.error) {
+        p.state_nonce = state.nonce(p.ptx->sender);
+        p.balance = state.balance(p.ptx->sender);
+    }
+    auto r = impl_->finish(p);
+    if (!r) impl_->rejected.fetch_add(1, std::memory_order_relaxed);
+    return r;
+}
+
+std::vector<Result<PoolTxPtr, AddError>> TxPool::add_batch(std::span<const Bytes> raws,
+                                                           const AccountReader& state) {
+    std::vector<Prepared> prepared(raws.size());
+    impl_->workers.run(raws.size(), [&](size_t i) { prepared[i] = impl_->prepare(raws[i]); });
+
+    // Phase 2 on this thread only: the reader need not be thread-safe for a batch. One read
+    // per sender: the state does not change during the call as far as the pool is concerned.
+    std::map<Address, std::pair<uint64_t, U256>> seen;
+    for (auto& p : prepared) {
+        if (p.error) continue;
+        const Address& a = p.ptx->sender;
+        auto it = seen.find(a);
+        if (it == seen.end())
+            it = seen.emplace(a, std::pair{state.nonce(a), state.balance(a)}).first;
+        p.state_nonce = it->second.first;
+        p.balance = it->second.second;
+    }
+
+    std::vector<Result<PoolTxPtr, AddError>> out;
+    out.reserve(raws.size());
+    uint64_t rejected = 0;
+    for (size_t start = 0; start < prepared.size(); start += kBatchLockChunk) {
+        const size_t end = std::min(prepared.size(), start + kBatchLockChunk);
+        std::lock_guard lk(impl_->mu);
+        for (size_t i = start; i < end; ++i) {
+            Prepared& p = prepared[i];
+            if (p.error) {
+                out.emplace_back(unexpected(std::move(*p.error)));
+            } else {
+                out.push_back(impl_->admit_locked(p));
+            }
+            rejected += out.back().has_value() ? 0 : 1;
+        }
+    }
+    impl_->rejected.fetch_add(rejected, std::memory_order_relaxed);
+    return out;
+}
+
+std::vector<PoolTxPtr> TxPool::pending(size_t max_count, uint64_t gas_budget,
+                                       const AccountReader& state) const {
+    std::vector<PoolTxPtr> out;
+    if (max_count == 0) return out;
+    std::vector<Address> addrs;
+    {
+        std::lock_guard lk(impl_->mu);
+        addrs.reserve(impl_->senders.size());
+        for (const auto& [a, q] : impl_->senders)
+            addrs.push_back(a);
+    }
+    std::vector<uint64_t> nonces(addrs.size());
+    for (size_t i = 0; i < addrs.size(); ++i)
+        nonces[i] = state.nonce(addrs[i]);
+
+    std::lock_guard lk(impl_->mu);
+    // Each sender's head: the tx at its state nonce. The heap yields the head of lowest
+    // arrival seq; a sender's next nonce becomes its new head. Seqs are unique, so the order
+    // is fully determined by the pool's contents.
+    struct Cursor {
+        const SenderQueue* queue;
+        uint64_t nonce;
+    };
+    std::vector<Cursor> cursors;
+    std::priority_queue<std::pair<uint64_t, size_t>, std::vector<std::pair<uint64_t, size_t>>,
+                        std::greater<>>
+        heap;  // (seq of head, cursor index)
+    for (size_t i = 0; i < addrs.size(); ++i) {
+        auto sit = impl_->senders.find(addrs[i]);
+        if (sit == impl_->senders.end()) continue;
+        auto it = sit->second.by_nonce.find(nonces[i]);
+        if (it == sit->second.by_nonce.end()) continue;
+        cursors.push_back({&sit->second, nonces[i]});
+        heap.emplace(it->second->seq, cursors.size() - 1);
+    }
+    uint64_t gas_left = gas_budget;
+    while (!heap.empty() && out.size() < max_count) {
+        const size_t ci = heap.top().second;
+        heap.pop();
+        Cursor& c = cursors[ci];
+        const PoolTxPtr& tx = c.queue->by_nonce.at(c.nonce);
+        // A sender whose next tx does not fit contributes nothing more: its later nonces
+        // cannot run before it.
+        if (tx->tx.gas_limit > gas_left) continue;
+        gas_left -= tx->tx.gas_limit;
+        out.push_back(tx);
+        if (c.nonce == UINT64_MAX) continue;
+        auto next = c.queue->by_nonce.find(++c.nonce);
+        if (next != c.queue->by_nonce.end()) heap.emplace(next->second->seq, ci);
+    }
+    return out;
+}
+
+void TxPool::remove_committed(std::span<const Hash256> included, const AccountReader& state) {
+    std::vector<Address> addrs;
+    {
+        std::lock_guard lk(impl_->mu);
+        for (const auto& h : included) {
+            auto hit = impl_->by_hash.find(h);
+            if (hit == impl_->by_hash.end()) continue;
+            const PoolTxPtr tx = hit->second;
+            auto sit = impl_->senders.find(tx->sender);
+            impl_->erase_locked(sit, sit->second.by_nonce.find(tx->tx.nonce));
+        }
+        // Every sender, not only those of `included`: a block may carry txs this pool never
+        // saw (another proposer's), which still move their senders' nonces.
+        addrs.reserve(impl_->senders.size());
+        for (const auto& [a, q] : impl_->senders)
+            addrs.push_back(a);
+    }
+    std::vector<uint64_t> nonces(addrs.size());
+    for (size_t i = 0; i < addrs.size(); ++i)
+        nonces[i] = state.nonce(addrs[i]);
+
+    std::lock_guard lk(impl_->mu);
+    for (size_t i = 0; i < addrs.size(); ++i) {
+        auto sit = impl_->senders.find(addrs[i]);
+        while (sit != impl_->senders.end() && !sit->second.by_nonce.empty() &&
+               sit->second.by_nonce.begin()->first < nonces[i]) {
+            const bool last = sit->second.by_nonce.size() == 1;
+            impl_->erase_locked(sit, sit->second.by_nonce.begin());
+            if (last) break;
+        }
+    }
+}
+
+void TxPool::set_base_fee(const U256& base_fee) {
+    std::lock_guard lk(impl_->mu);
+    impl_->base_fee = base_fee;
+}
+
+void TxPool::set_block_gas_limit(uint64_t block_gas_limit) {
+    std::lock_guard lk(impl_->mu);
+    impl_->block_gas_limit = block_gas_limit;
+}
+
+PoolTxPtr TxPool::get(const Hash256& hash) const {
+    std::lock_guard lk(impl_->mu);
+    auto it = impl_->by_hash.find(hash);
+    return it == impl_->by_hash.end() ? nullptr : it->second;
+}
+
+namespace {
+// The end of the run of consecutive nonces starting at `from` (from itself if absent).
+uint64_t run_end(const SenderQueue& q, uint64_t from) {
+    uint64_t n = from;
+    for (auto it = q.by_nonce.find(from); it != q.by_nonce.end() && it->first == n; ++it) {
+        if (n == UINT64_MAX) break;
+        ++n;
+    }
+    return n;
+}
+}  // namespace
+
+std::optional<uint64_t> TxPool::pending_nonce(const Address& sender) const {
+    std::lock_guard lk(impl_->mu);
+    auto sit = impl_->senders.find(sender);
+    if (sit == impl_->senders.end()) return std::nullopt;
+    return run_end(sit->second, sit->second.by_nonce.begin()->first);
+}
+
+uint64_t TxPool::pending_nonce(const Address& sender, const AccountReader& state) const {
+    const uint64_t from = state.nonce(sender);
+    std::lock_guard lk(impl_->mu);
+    auto sit = impl_->senders.find(sender);
+    if (sit == impl_->senders.end()) return from;
+    return run_end(sit->second, from);
+}
+
+size_t TxPool::size() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->by_hash.size();
+}
+
+size_t TxPool::bytes() const {
+    std::lock_guard lk(impl_->mu);
+    return impl_->total_bytes;
+}
+
+TxPool::Stats TxPool::stats() const {
+    Stats s{};
+    s.added = impl_->added.load(std::memory_order_relaxed);
+    s.rejected = impl_->rejected.load(std::memory_order_relaxed);
+    s.replaced = impl_->replaced.load(std::memory_order_relaxed);
+    s.evicted = impl_->evicted.load(std::memory_order_relaxed);
+    s.size = size();
+    return s;
+}
+
+}  // namespace xl::txpool
