@@ -13,6 +13,7 @@
 #include "core/result.hpp"
 #include "core/uint256.hpp"
 #include "evm/host.hpp"
+#include "protocol/receipt.hpp"
 #include "protocol/transaction.hpp"
 
 namespace xl::state {
@@ -36,15 +37,9 @@ struct BlockEnv {
     std::vector<Hash256> recent_hashes;
 };
 
-struct Log {
-    Address address;
-    std::vector<Hash256> topics;
-    Bytes data;
-    friend bool operator==(const Log&, const Log&) = default;
-};
-
-// 2048-bit logs bloom (Yellow Paper eq. 26-30).
-using Bloom = std::array<uint8_t, 256>;
+// Logs and the bloom are protocol types (protocol/receipt.hpp); the names stay here too.
+using Log = protocol::Log;
+using Bloom = protocol::Bloom;
 
 struct Receipt {
     bool success = false;
