@@ -24,6 +24,8 @@ const std::shared_ptr<const Bytes>& no_code() noexcept {
     return c;
 }
 
+}  // namespace
+
 // CREATE: keccak256(rlp([sender, nonce]))[12:] (Yellow Paper eq. 88).
 Address create_address(const Address& sender, uint64_t nonce) {
     const Bytes rlp = rlp::ListBuilder().add_string(sender).add_uint(nonce).finish();
@@ -43,6 +45,8 @@ Address create2_address(const Address& sender, const Hash256& salt, BytesView in
     const Hash256 h = crypto::keccak256(buf);
     return Address::from(BytesView(h.data() + 12, 20));
 }
+
+namespace {
 
 evm::ExecResult failure(evm::StatusCode status, int64_t gas_left) {
     evm::ExecResult r;

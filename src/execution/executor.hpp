@@ -28,6 +28,11 @@ inline constexpr size_t kMaxInitCodeSize = 2 * kMaxCodeSize;
 inline constexpr int64_t kCodeDepositGasPerByte = 200;  // G_codedeposit
 inline constexpr int32_t kMaxCallDepth = 1024;          // Yellow Paper §9.4.2
 
+// The address of a contract created by CREATE (Yellow Paper eq. 88: keccak256(rlp([sender,
+// nonce]))[12:]) or CREATE2 (EIP-1014), in both suites (DESIGN.md §2).
+Address create_address(const Address& sender, uint64_t nonce);
+Address create2_address(const Address& sender, const Hash256& salt, BytesView initcode);
+
 // What the Executor reads of the world at the start of a transaction: apply_transaction adapts
 // state::State to it, and the changes go back to the State at the end (execution.cpp).
 class WorldView {

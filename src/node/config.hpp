@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// Xinlian node: the node's configuration file (config.toml, written by `xinlian init`; format
+// in docs/node.md). Every key is checked: a missing required key, a wrong type, a bad address
+// or an unknown key (a typo) is an error naming the section and key, so a misconfigured node
+// refuses to start instead of running with a default its operator did not choose.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace xl::node {
+
+struct HostPort {
+    std::string host;
+    uint16_t port = 0;
+};
+
+struct Config {
+    std::filesystem::path file;  // the config file itself; relative paths are relative to its dir
+    // [chain]
+    std::filesystem::path genesis;
+    // [node]
+    std::string name;
+    std::filesystem::path data_dir;
+    std::filesystem::path validator_key;
+    std::filesystem::path password_file;
+    // [rpc]
+    HostPort rpc{"127.0.0.1", 8545};
+    std::vector<std::string> cors_origins;
+    size_t rpc_threads = 2;
+    size_t max_request_bytes = size_t{5} << 20;
+    size_t max_batch = 1000;
+    size_t max_log_range = 10'000;
+    size_t max_logs = 10'000;
+    // [p2p] (read now, used by the network once it exists)
+    HostPort p2p{"127.0.0.1", 30300};
+    std::vector<std::string> peers;
+    std::filesystem::path ca_cert, cert, key;
+    // [txpool]
+    size_t txpool_max_txs = 200'000;
+    size_t txpool_max_per_sender = 5'000;
+    // [log]
+    std::string log_level = "info";  // trace, debug, info, warn, error
+};
+
+// Reads and checks the file. The error names the file, the section and the key.
+Result<Config, std::string> load_config(const std::filesystem::path& file);
+
+// "host:port" with a port in 1..65535 (0 allowed when allow_zero: any free port).
+Result<HostPort, std::string> parse_host_port(const std::string& text, bool allow_zero = false);
+
+}  // namespace xl::node
