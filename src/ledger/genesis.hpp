@@ -28,7 +28,7 @@ inline constexpr size_t kMaxGenesisAccounts = 100'000;
 inline constexpr size_t kMaxGenesisValidators = 1'000;
 inline constexpr size_t kMaxGenesisStorageSlots = 1'000'000;  // over all accounts
 inline constexpr size_t kMaxOrganisationLength = 256;
-inline constexpr size_t kMaxCodeSize = 24576;  // EIP-170, as for any deployed contract
+inline constexpr size_t kMaxGenesisCodeSize = 24576;  // EIP-170, as for any deployed contract
 
 struct Validator {
     Address address;  // suite.address(public_key), checked by parse_genesis
@@ -72,5 +72,7 @@ Result<Hash256, std::string> genesis_state_root(const Genesis& g);
 // from the file, empty transactions and receipts roots, empty bloom, gas used 0, the state
 // root of the alloc, the validator-set hash, no previous certificate.
 Result<protocol::BlockHeader, std::string> genesis_header(const Genesis& g);
+// The same with a state root already computed (the ledger's, from the state it writes).
+protocol::BlockHeader genesis_header(const Genesis& g, const Hash256& state_root);
 
 }  // namespace xl::ledger

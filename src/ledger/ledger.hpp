@@ -80,8 +80,13 @@ struct ReceiptRecord {
 // (Transaction::encode) and of Receipt::encode (Yellow Paper eq. 33-35, EIP-2718).
 Hash256 transactions_root(const crypto::CryptoSuite& suite,
                           std::span<const protocol::Transaction> txs);
-Hash256 receipts_root(const crypto::CryptoSuite& suite, std::span<const protocol::Receipt> rs);
-Hash256 receipts_root(const crypto::CryptoSuite& suite, std::span<const ReceiptRecord> rs);
+// A receipt's encoding can outgrow the trie's value limit (protocol::kMaxReceiptSize) only
+// through a huge block gas limit; that receipt is kInvalidBlock. Transactions come decoded
+// (at most protocol::kMaxTxSize bytes each), so their root cannot fail.
+Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
+                                           std::span<const protocol::Receipt> rs);
+Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
+                                           std::span<const ReceiptRecord> rs);
 
 class Ledger {
 public:

@@ -33,9 +33,10 @@ using Bloom = std::array<uint8_t, 256>;
 
 // LOG4 is the widest log instruction.
 inline constexpr size_t kMaxLogTopics = 4;
-// Largest encoded receipt we decode. A block's gas bounds its logs (8 gas per data byte plus
-// quadratic memory cost); 32 MiB is beyond what the memory cost allows a 1e9-gas block.
-inline constexpr size_t kMaxReceiptSize = size_t{32} << 20;
+// Largest encoded receipt we decode, and the largest value the receipts trie takes
+// (trie::kMaxValueBytes; the ledger checks the two agree). Gas bounds a receipt's logs (8 gas
+// per data byte plus quadratic memory cost): 16 MiB of log data costs over 5e8 gas.
+inline constexpr size_t kMaxReceiptSize = size_t{16} << 20;
 
 // Sets the 3 bits of one item (an address or a topic): Yellow Paper eq. 30, bits from the first
 // three byte pairs of keccak256(item), mod 2048. keccak in both suites: the bloom is part of

@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: Apache-2.0
+// The ledger store: keys and values of docs/spec/ledger.md, the one-batch commit, eth_getLogs.
+#include "ledger/ledger.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "codec/rlp.hpp"
+#include "state/state.hpp"
+#include "trie/trie.hpp"
+
+namespace xl::ledger {
+
+static_assert(protocol::kMaxReceiptSize <= trie::kMaxValueBytes,
+              "every decodable receipt must fit in the receipts trie");
+static_assert(protocol::kMaxTxSize <= trie::kMaxValueBytes);
+
+std::string_view to_string(LedgerError::Code c) noexcept {
+    switch (c) {
+        case LedgerError::Code::kStorage:
+            return "storage error";
+        case LedgerError::Code::kCorrupt:
+            return "ledger database corrupt";
+        case LedgerError::Code::kWrongGenesis:
+            return "wrong genesis";
+        case LedgerError::Code::kBadGenesis:
+            return "bad genesis";
+        case LedgerError::Code::kInvalidBlock:
+            return "invalid block";
+        case LedgerError::Code::kInvalidFilter:
+            return "invalid filter";
+        case LedgerError::Code::kTooManyLogs:
+            return "too many logs";
+    }
+    return "unknown ledger error";
+}
+
+namespace {
+
+using Code = LedgerError::Code;
+
+LedgerError err(Code c, std::string msg) {
+    return LedgerError{c, std::move(msg)};
+}
+
+// ---- keys (docs/spec/ledger.md) ----
+
+constexpr uint8_t kHeaderPrefix = 'h';  // kBlocks: 'h' || hash -> header RLP
+constexpr uint8_t kBodyPrefix = 'b';    // kBlocks: 'b' || hash -> RLP([tx, ...])
+constexpr uint8_t kNumberPrefix = 'n';  // kIndex: 'n' || be64(number) -> hash
+constexpr uint8_t kTxPrefix = 't';      // kIndex: 't' || tx hash -> RLP([number, hash, index])
+constexpr std::string_view kGenesisKey = "genesis";  // kMeta -> genesis hash
+constexpr std::string_view kSchemaKey = "schema";    // kMeta -> be32(kSchemaVersion)
+constexpr std::string_view kHeadKey = "head";        // kMeta -> head hash
+
+Bytes prefixed(uint8_t prefix, BytesView rest) {
+    Bytes k;
+    k.reserve(1 + rest.size());
+    k.push_back(prefix);
+    k.insert(k.end(), rest.begin(), rest.end());
+    return k;
+}
+
+void put_be(Bytes& out, uint64_t v, size_t bytes) {
+    for (size_t i = bytes; i-- > 0;)
+        out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+Bytes number_key(uint64_t number) {
+    Bytes k{kNumberPrefix};
+    put_be(k, number, 8);
+    return k;
+}
+
+// kReceipts: block hash || be32(index), so one block's receipts are one prefix, in order.
+Bytes receipt_key(const Hash256& block, uint32_t index) {
+    Bytes k = block.to_vector();
+    put_be(k, index, 4);
+    return k;
+}
+
+Bytes schema_value() {
+    Bytes v;
+    put_be(v, kSchemaVersion, 4);
+    return v;
+}
+
+// ---- values ----
+
+// RLP([receipt (Receipt::encode as a string), gasUsed, from, contractAddress (empty if none),
+//      effectiveGasPrice, firstLogIndex]).
+Bytes encode_record(const ReceiptRecord& r) {
+    rlp::ListBuilder b;
+    b.add_string(r.receipt.encode()).add_uint(r.gas_used).add_string(r.from);
+    if (r.contract_address) {
+        b.add_string(*r.contract_address);
+    } else {
+        b.add_string(BytesView{});
+    }
+    b.add_uint(r.effective_gas_price).add_uint(uint64_t{r.first_log_index});
+    return b.finish();
+}
+
+std::optional<ReceiptRecord> decode_record(BytesView in) {
+    auto list = rlp::open_list(in);
+    if (!list) return std::nullopt;
+    ReceiptRecord r;
+    auto receipt = list->read_string();
+    if (!receipt) return std::nullopt;
+    auto decoded = protocol::Receipt::decode(*receipt);
+    if (!decoded) return std::nullopt;
+    r.receipt = std::move(*decoded);
+    auto gas = list->read_u64();
+    auto from = list->read_fixed<20>();
+    auto contract = list->read_string();
+    auto price = list->read_u256();
+    auto first = list->read_u64();
+    if (!gas || !from || !contract || !price || !first || !list->finish()) return std::nullopt;
+    if (*first > UINT32_MAX) return std::nullopt;
+    r.gas_used = *gas;
+    r.from = *from;
+    if (!contract->empty()) {
+        Address a;
+        if (!Address::from_view(*contract, a)) return std::nullopt;
+        r.contract_address = a;
+    }
+    r.effective_gas_price = *price;
+    r.first_log_index = static_cast<uint32_t>(*first);
+    return r;
+}
+
+Bytes encode_location(const TxLocation& l) {
+    rlp::ListBuilder b;
+    b.add_uint(l.block_number).add_string(l.block_hash).add_uint(uint64_t{l.index});
+    return b.finish();
+}
+
+std::optional<TxLocation> decode_location(BytesView in) {
+    auto list = rlp::open_list(in);
+    if (!list) return std::nullopt;
+    auto number = list->read_u64();
+    auto hash = list->read_fixed<32>();
+    auto index = list->read_u64();
+    if (!number || !hash || !index || !list->finish() || *index > UINT32_MAX) return std::nullopt;
+    return TxLocation{*number, *hash, static_cast<uint32_t>(*index)};
+}
+
+// ---- storage errors ----
+
+LedgerError from_storage(storage::StorageError e, std::string_view what) {
+    std::string msg(what);
+    msg += ": ";
+    msg += storage::to_string(e);
+    return err(e == storage::StorageError::kCorruption ? Code::kCorrupt : Code::kStorage,
+               std::move(msg));
+}
+
+// A get where absence is normal: nullopt, or the error.
+Result<std::optional<Bytes>, LedgerError> get_opt(const storage::Kv& kv, storage::Column c,
+                                                  BytesView key, std::string_view what) {
+    auto v = kv.get(c, key);
+    if (v) return std::optional<Bytes>(std::move(*v));
+    if (v.error() == storage::StorageError::kNotFound) return std::optional<Bytes>{};
+    return unexpected(from_storage(v.error(), what));
+}
+
+LedgerError corrupt(std::string_view what, const Hash256& h) {
+    return err(Code::kCorrupt, std::string(what) + " of block " + to_hex(h));
+}
+
+#define XL_L_ASSIGN(lhs, expr)                            \
+    do {                                                  \
+        auto xl_l_r_ = (expr);                            \
+        if (!xl_l_r_) return unexpected(xl_l_r_.error()); \
+        lhs = std::move(*xl_l_r_);                        \
+    } while (0)
+
+// The genesis state: adds what it stores to batch and returns the state root. Today the state
+// is in memory only (state::State::state_root), so nothing is added; when the persistent
+// State::commit(batch, suite) lands, this is the one place that switches to it.
+Result<Hash256, LedgerError> write_genesis_state(const Genesis& g, storage::WriteBatch& batch) {
+    (void)batch;
+    auto root = genesis_state_root(g);
+    if (!root) return unexpected(err(Code::kBadGenesis, root.error()));
+    return *root;
+}
+
+// Adds block, body, receipts and indexes (not the head pointer) of a block to batch.
+void put_block(storage::WriteBatch& batch, const Hash256& hash, const protocol::Block& block,
+               std::span<const Hash256> tx_hashes, std::span<const ReceiptRecord> receipts) {
+    using storage::Column;
+    batch.put(Column::kBlocks, prefixed(kHeaderPrefix, hash), block.header.encode());
+    batch.put(Column::kBlocks, prefixed(kBodyPrefix, hash),
+              protocol::encode_transactions(block.transactions));
+    for (size_t i = 0; i < receipts.size(); ++i) {
+        batch.put(Column::kReceipts, receipt_key(hash, static_cast<uint32_t>(i)),
+                  encode_record(receipts[i]));
+    }
+    for (size_t i = 0; i < tx_hashes.size(); ++i) {
+        const TxLocation loc{block.header.number, hash, static_cast<uint32_t>(i)};
+        batch.put(Column::kIndex, prefixed(kTxPrefix, tx_hashes[i]), encode_location(loc));
+    }
+    batch.put(Column::kIndex, number_key(block.header.number), hash);
+    batch.put(Column::kMeta, as_bytes(kHeadKey), hash);
+}
+
+// A topic/address filter compiled once: ordered sets for lookups (no hash-map order anywhere).
+struct CompiledFilter {
+    std::set<Address> addresses;
+    std::vector<std::set<Hash256>> topics;
+
+    bool matches(const protocol::Log& log) const {
+        if (!addresses.empty() && !addresses.contains(log.address)) return false;
+        // As geth (eth/filters): a log with fewer topics than the filter has positions does
+        // not match, even where the remaining positions are wildcards.
+        if (topics.size() > log.topics.size()) return false;
+        for (size_t i = 0; i < topics.size(); ++i) {
+            if (!topics[i].empty() && !topics[i].contains(log.topics[i])) return false;
+        }
+        return true;
+    }
+    // The block may hold a matching log: some address in the bloom, and for every constrained
+    // position some topic in the bloom (a bloom never gives a false negative).
+    bool may_match(const protocol::Bloom& bloom) const {
+        if (!addresses.empty() &&
+            std::none_of(addresses.begin(), addresses.end(),
+                         [&](const Address& a) { return protocol::bloom_may_contain(bloom, a); })) {
+            return false;
+        }
+        for (const auto& position : topics) {
+            if (position.empty()) continue;
+            if (std::none_of(position.begin(), position.end(), [&](const Hash256& t) {
+                    return protocol::bloom_may_contain(bloom, t);
+                })) {
+                return false;
+            }
+        }
+        return true;
+    }
+};
+
+}  // namespace
+
+// ---- roots ----
+
+Hash256 transactions_root(const crypto::CryptoSuite& suite,
+                          std::span<const protocol::Transaction> txs) {
+    std::vector<Bytes> items;
+    items.reserve(txs.size());
+    for (const protocol::Transaction& tx : txs)
+        items.push_back(tx.encode());
+    auto root = trie::ordered_trie_root(suite, items);
+    // Only a value over trie::kMaxValueBytes fails; a transaction is at most kMaxTxSize bytes
+    // when decoded, so a failure here is a transaction the node built wrongly (our bug).
+    XL_ASSERT(root.has_value());
+    return *root;
+}
+
+Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
+                                           std::span<const protocol::Receipt> rs) {
+    std::vector<Bytes> items;
+    items.reserve(rs.size());
+    for (size_t i = 0; i < rs.size(); ++i) {
+        items.push_back(rs[i].encode());
+        if (items.back().size() > protocol::kMaxReceiptSize) {
+            return unexpected(err(Code::kInvalidBlock, "receipt " + std::to_string(i) + " is " +
+                                                           std::to_string(items.back().size()) +
+                                                           " bytes, over the receipt limit"));
+        }
+    }
+    auto root = trie::ordered_trie_root(suite, items);
+    if (!root)
+        return unexpected(err(Code::kInvalidBlock, std::string(trie::to_string(root.error()))));
+    return *root;
+}
+
+Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
+                                           std::span<const ReceiptRecord> rs) {
+    std::vector<protocol::Receipt> plain;
+    plain.reserve(rs.size());
+    for (const ReceiptRecord& r : rs)
+        plain.push_back(r.receipt);
+    return receipts_root(suite, std::span<const protocol::Receipt>(plain));
+}
+
+// ---- Ledger ----
+
+Ledger::Ledger(storage::Kv& kv, const crypto::CryptoSuite& suite, const Hash256& genesis_hash)
+    : kv_(&kv), suite_(&suite), genesis_hash_(genesis_hash) {}
+
+Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
+                                                          const crypto::CryptoSuite& suite,
+                                                          const Genesis& genesis) {
+    if (genesis.suite != suite.id()) {
+        return unexpected(err(Code::kBadGenesis,
+                              "genesis crypto is " + std::string(genesis.crypto_suite().name()) +
+                                  " but the ledger runs " + std::string(suite.name())));
+    }
+    storage::WriteBatch batch;
+    Hash256 state_root;
+    XL_L_ASSIGN(state_root, write_genesis_state(genesis, batch));
+    protocol::Block block0;
+    block0.header = genesis_header(genesis, state_root);
+    const Hash256 hash0 = block0.header.hash(suite);
+
+    std::unique_ptr<Ledger> ledger(new Ledger(kv, suite, hash0));
+    std::optional<Bytes> stored;
+    XL_L_ASSIGN(stored, get_opt(kv, storage::Column::kMeta, as_bytes(kGenesisKey), "genesis hash"));
+    if (!stored) {
+        // A database without a genesis must be empty of ledger data: a head without a genesis
+        // is damage, not a fresh start.
+        std::optional<Bytes> head;
+        XL_L_ASSIGN(head, get_opt(kv, storage::Column::kMeta, as_bytes(kHeadKey), "head"));
+        if (head) return unexpected(err(Code::kCorrupt, "head pointer without a genesis hash"));
+        put_block(batch, hash0, block0, {}, {});
+        batch.put(storage::Column::kMeta, as_bytes(kGenesisKey), hash0);
+        batch.put(storage::Column::kMeta, as_bytes(kSchemaKey), schema_value());
+        auto w = kv.write(batch);
+        if (!w) return unexpected(from_storage(w.error(), "writing the genesis"));
+    } else {
+        Hash256 stored_hash;
+        if (!Hash256::from_view(*stored, stored_hash)) {
+            return unexpected(err(Code::kCorrupt, "stored genesis hash is not 32 bytes"));
+        }
+        if (stored_hash != hash0) {
+            return unexpected(
+                err(Code::kWrongGenesis, "database belongs to another chain: genesis " +
+                                             to_hex(stored_hash) + " != " + to_hex(hash0)));
+        }
+        std::optional<Bytes> schema;
+        XL_L_ASSIGN(schema, get_opt(kv, storage::Column::kMeta, as_bytes(kSchemaKey), "schema"));
+        if (!schema) return unexpected(err(Code::kCorrupt, "schema version missing"));
+        if (*schema != schema_value()) {
+            return unexpected(err(Code::kCorrupt, "schema version " + to_hex(*schema) +
+                                                      " is not this program's " +
+                                                      to_hex(schema_value())));
+        }
+    }
+    XL_TRY_VOID(ledger->load_head());
+    return ledger;
+}
+
+Result<void, LedgerError> Ledger::load_head() {
+    std::optional<Bytes> head;
+    XL_L_ASSIGN(head, get_opt(*kv_, storage::Column::kMeta, as_bytes(kHeadKey), "head"));
+    Hash256 hash;
+    if (!head || !Hash256::from_view(*head, hash)) {
+        return unexpected(err(Code::kCorrupt, "head pointer missing or not 32 bytes"));
+    }
+    std::optional<protocol::BlockHeader> header;
+    XL_L_ASSIGN(header, load_header(hash));
+    if (!header) return unexpected(corrupt("header missing", hash));
+    if (header->hash(*suite_) != hash) return unexpected(corrupt("header hash mismatch", hash));
+    std::optional<std::vector<protocol::Transaction>> body;
+    XL_L_ASSIGN(body, load_body(hash));
+    if (!body) return unexpected(corrupt("body missing", hash));
+    std::optional<Bytes> indexed;
+    XL_L_ASSIGN(indexed,
+                get_opt(*kv_, storage::Column::kIndex, number_key(header->number), "number index"));
+    if (!indexed || BytesView(*indexed).size() != 32 || Hash256::from(*indexed) != hash) {
+        return unexpected(corrupt("number index wrong", hash));
+    }
+    // Every receipt of the head block, and no more: present and decodable.
+    auto it = kv_->iterate(storage::Column::kReceipts, hash);
+    size_t count = 0;
+    for (it->seek_to_first(); it->valid(); it->next()) {
+        if (it->key().size() != 36 || !decode_record(it->value())) {
+            return unexpected(corrupt("receipt damaged", hash));
+        }
+        ++count;
+    }
+    if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
+    if (count != body->size()) return unexpected(corrupt("receipts incomplete", hash));
+
+    std::unique_lock lock(head_mu_);
+    head_ = std::move(*header);
+    head_hash_ = hash;
+    head_number_.store(head_.number, std::memory_order_release);
+    return {};
+}
+
+protocol::BlockHeader Ledger::head() const {
+    std::shared_lock lock(head_mu_);
+    return head_;
+}
+
+Hash256 Ledger::head_hash() const {
+    std::shared_lock lock(head_mu_);
+    return head_hash_;
+}
+
+Result<std::optional<protocol::BlockHeader>, LedgerError> Ledger::load_header(
+    const Hash256& h) const {
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(raw, get_opt(*kv_, storage::Column::kBlocks, prefixed(kHeaderPrefix, h), "header"));
+    if (!raw) return std::optional<protocol::BlockHeader>{};
+    auto header = protocol::BlockHeader::decode(*raw);
+    if (!header) return unexpected(corrupt("header does not decode", h));
+    return std::optional<protocol::BlockHeader>(std::move(*header));
+}
+
+Result<std::optional<std::vector<protocol::Transaction>>, LedgerError> Ledger::load_body(
+    const Hash256& h) const {
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(raw, get_opt(*kv_, storage::Column::kBlocks, prefixed(kBodyPrefix, h), "body"));
+    if (!raw) return std::optional<std::vector<protocol::Transaction>>{};
+    auto txs = protocol::decode_transactions(*raw, suite_);
+    if (!txs) return unexpected(corrupt("body does not decode", h));
+    return std::optional<std::vector<protocol::Transaction>>(std::move(*txs));
+}
+
+Result<std::optional<Hash256>, LedgerError> Ledger::block_hash(uint64_t number) const {
+    if (number > head_number()) return std::optional<Hash256>{};
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(raw, get_opt(*kv_, storage::Column::kIndex, number_key(number), "number index"));
+    // At or below the head the index entry exists: its absence is damage.
+    Hash256 h;
+    if (!raw || !Hash256::from_view(*raw, h)) {
+        return unexpected(
+            err(Code::kCorrupt, "number index of block " + std::to_string(number) + " damaged"));
+    }
+    return std::optional<Hash256>(h);
+}
+
+Result<std::optional<protocol::BlockHeader>, LedgerError> Ledger::header(
+    const Hash256& hash) const {
+    std::optional<protocol::BlockHeader> h;
+    XL_L_ASSIGN(h, load_header(hash));
+    // A block of a commit still in flight is not there yet (the head has not moved).
+    if (h && h->number > head_number()) return std::optional<protocol::BlockHeader>{};
+    return h;
+}
+
+Result<std::optional<protocol::BlockHeader>, LedgerError> Ledger::header(uint64_t number) const {
+    std::optional<Hash256> hash;
+    XL_L_ASSIGN(hash, block_hash(number));
+    if (!hash) return std::optional<protocol::BlockHeader>{};
+    std::optional<protocol::BlockHeader> h;
+    XL_L_ASSIGN(h, load_header(*hash));
+    if (!h) return unexpected(corrupt("header missing", *hash));
+    return h;
+}
+
+Result<std::optional<protocol::Block>, LedgerError> Ledger::block(const Hash256& hash) const {
+    std::optional<protocol::BlockHeader> h;
+    XL_L_ASSIGN(h, header(hash));
+    if (!h) return std::optional<protocol::Block>{};
+    std::optional<std::vector<protocol::Transaction>> body;
+    XL_L_ASSIGN(body, load_body(hash));
+    if (!body) return unexpected(corrupt("body missing", hash));
+    return std::optional<protocol::Block>(protocol::Block{std::move(*h), std::move(*body)});
+}
+
+Result<std::optional<protocol::Block>, LedgerError> Ledger::block(uint64_t number) const {
+    std::optional<Hash256> hash;
+    XL_L_ASSIGN(hash, block_hash(number));
+    if (!hash) return std::optional<protocol::Block>{};
+    std::optional<protocol::Block> b;
+    XL_L_ASSIGN(b, block(*hash));
+    if (!b) return unexpected(corrupt("header missing", *hash));
+    return b;
+}
+
+Result<std::optional<TxLocation>, LedgerError> Ledger::tx_location(const Hash256& tx_hash) const {
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(raw, get_opt(*kv_, storage::Column::kIndex, prefixed(kTxPrefix, tx_hash),
+                             "transaction index"));
+    if (!raw) return std::optional<TxLocation>{};
+    auto loc = decode_location(*raw);
+    if (!loc) {
+        return unexpected(
+            err(Code::kCorrupt, "transaction index of " + to_hex(tx_hash) + " damaged"));
+    }
+    if (loc->block_number > head_number()) return std::optional<TxLocation>{};
+    return std::optional<TxLocation>(*loc);
+}
+
+Result<std::optional<std::vector<ReceiptRecord>>, LedgerError> Ledger::receipts(
+    const Hash256& block_hash) const {
+    using Out = std::optional<std::vector<ReceiptRecord>>;
+    std::optional<protocol::BlockHeader> h;
+    XL_L_ASSIGN(h, header(block_hash));
+    if (!h) return Out{};
+    std::vector<ReceiptRecord> out;
+    auto it = kv_->iterate(storage::Column::kReceipts, block_hash);
+    for (it->seek_to_first(); it->valid(); it->next()) {
+        // Keys are hash || be32(index): in order, and the index must be the next one.
+        const BytesView key = it->key();
+        if (key.size() != 36 || receipt_key(block_hash, static_cast<uint32_t>(out.size())) !=
+                                    Bytes(key.begin(), key.end())) {
+            return unexpected(corrupt("receipt keys damaged", block_hash));
+        }
+        auto r = decode_record(it->value());
+        if (!r) return unexpected(corrupt("receipt damaged", block_hash));
+        out.push_back(std::move(*r));
+    }
+    if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
+    return Out(std::move(out));
+}
+
+Result<std::optional<ReceiptRecord>, LedgerError> Ledger::receipt(const Hash256& block_hash,
+                                                                  uint32_t index) const {
+    std::optional<protocol::BlockHeader> h;
+    XL_L_ASSIGN(h, header(block_hash));
+    if (!h) return std::optional<ReceiptRecord>{};
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(
+        raw, get_opt(*kv_, storage::Column::kReceipts, receipt_key(block_hash, index), "receipt"));
+    if (!raw) return std::optional<ReceiptRecord>{};
+    auto r = decode_record(*raw);
+    if (!r) return unexpected(corrupt("receipt damaged", block_hash));
+    return std::optional<ReceiptRecord>(std::move(*r));
+}
+
+Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
+                                         const std::vector<ReceiptRecord>& receipts,
+                                         storage::WriteBatch state_batch) {
+    std::lock_guard commit_lock(commit_mu_);
+    const protocol::BlockHeader& h = block.header;
+    const uint64_t number = head_number();
+    const Hash256 parent = head_hash();
+    auto invalid = [&](std::string msg) {
+        return unexpected(
+            err(Code::kInvalidBlock, "block " + std::to_string(h.number) + ": " + std::move(msg)));
+    };
+    if (h.number != number + 1) {
+        return invalid("number is not head + 1 (head " + std::to_string(number) + ")");
+    }
+    if (h.parent_hash != parent) {
+        return invalid("parent " + to_hex(h.parent_hash) + " is not the head " + to_hex(parent));
+    }
+    if (h.extra_data.size() > protocol::kMaxExtraDataSize) return invalid("extra data too long");
+    if (block.transactions.size() > protocol::kMaxBlockTransactions) {
+        return invalid("too many transactions");
+    }
+    if (receipts.size() != block.transactions.size()) {
+        return invalid(std::to_string(receipts.size()) + " receipts for " +
+                       std::to_string(block.transactions.size()) + " transactions");
+    }
+    // What the header claims about its receipts must be what is stored under it.
+    protocol::Bloom bloom{};
+    uint32_t log_index = 0;
+    for (size_t i = 0; i < receipts.size(); ++i) {
+        if (receipts[i].first_log_index != log_index) {
+            return invalid("receipt " + std::to_string(i) + " first log index " +
+                           std::to_string(receipts[i].first_log_index) + ", expected " +
+                           std::to_string(log_index));
+        }
+        log_index += static_cast<uint32_t>(receipts[i].receipt.logs.size());
+        protocol::bloom_or(bloom, receipts[i].receipt.bloom);
+    }
+    const uint64_t gas_used = receipts.empty() ? 0 : receipts.back().receipt.cumulative_gas_used;
+    if (gas_used != h.gas_used) {
+        return invalid("gas used " + std::to_string(h.gas_used) + " != receipts' " +
+                       std::to_string(gas_used));
+    }
+    if (bloom != h.logs_bloom) return invalid("logs bloom does not match the receipts");
+    if (transactions_root(*suite_, block.transactions) != h.transactions_root) {
+        return invalid("transactions root mismatch");
+    }
+    Hash256 rroot;
+    XL_L_ASSIGN(rroot, receipts_root(*suite_, receipts));
+    if (rroot != h.receipts_root) return invalid("receipts root mismatch");
+
+    const Hash256 hash = h.hash(*suite_);
+    std::vector<Hash256> tx_hashes;
+    tx_hashes.reserve(block.transactions.size());
+    for (const protocol::Transaction& tx : block.transactions)
+        tx_hashes.push_back(tx.hash(*suite_));
+
+    storage::WriteBatch batch = std::move(state_batch);
+    put_block(batch, hash, block, tx_hashes, receipts);
+    auto w = kv_->write(batch);  // synced (WriteOptions{} is durable)
+    if (!w)
+        return unexpected(from_storage(w.error(), "committing block " + std::to_string(h.number)));
+
+    std::unique_lock lock(head_mu_);
+    head_ = h;
+    head_hash_ = hash;
+    head_number_.store(h.number, std::memory_order_release);
+    return {};
+}
+
+Result<std::vector<Ledger::LogEntry>, LedgerError> Ledger::logs(const LogFilter& filter,
+                                                                size_t max_logs) const {
+    if (filter.from > filter.to) {
+        return unexpected(err(Code::kInvalidFilter, "invalid block range params"));
+    }
+    if (filter.topics.size() > protocol::kMaxLogTopics) {
+        return unexpected(err(Code::kInvalidFilter, "exceed max topics"));
+    }
+    const uint64_t to = std::min(filter.to, head_number());
+    std::vector<LogEntry> out;
+    if (filter.from > to) return out;
+    if (to - filter.from >= kMaxLogBlockRange) {
+        return unexpected(err(Code::kInvalidFilter,
+                              "block range over " + std::to_string(kMaxLogBlockRange) + " blocks"));
+    }
+    CompiledFilter f;
+    f.addresses.insert(filter.addresses.begin(), filter.addresses.end());
+    for (const auto& position : filter.topics)
+        f.topics.emplace_back(position.begin(), position.end());
+
+    for (uint64_t n = filter.from; n <= to; ++n) {
+        std::optional<Hash256> hash;
+        XL_L_ASSIGN(hash, block_hash(n));
+        if (!hash) break;
+        std::optional<protocol::BlockHeader> h;
+        XL_L_ASSIGN(h, load_header(*hash));
+        if (!h) return unexpected(corrupt("header missing", *hash));
+        if (!f.may_match(h->logs_bloom)) continue;
+        std::optional<std::vector<ReceiptRecord>> rs;
+        XL_L_ASSIGN(rs, receipts(*hash));
+        if (!rs) return unexpected(corrupt("receipts missing", *hash));
+        std::vector<Hash256> tx_hashes;  // of the body, loaded on the first match
+        for (size_t i = 0; i < rs->size(); ++i) {
+            const ReceiptRecord& r = (*rs)[i];
+            for (size_t j = 0; j < r.receipt.logs.size(); ++j) {
+                if (!f.matches(r.receipt.logs[j])) continue;
+                if (tx_hashes.empty()) {
+                    std::optional<std::vector<protocol::Transaction>> body;
+                    XL_L_ASSIGN(body, load_body(*hash));
+                    if (!body || body->size() != rs->size()) {
+                        return unexpected(corrupt("body missing or not matching receipts", *hash));
+                    }
+                    for (const protocol::Transaction& tx : *body)
+                        tx_hashes.push_back(tx.hash(*suite_));
+                }
+                if (out.size() == max_logs) {
+                    return unexpected(
+                        err(Code::kTooManyLogs,
+                            "query returned more than " + std::to_string(max_logs) + " results"));
+                }
+                out.push_back(LogEntry{r.receipt.logs[j], n, *hash, tx_hashes[i],
+                                       static_cast<uint32_t>(i),
+                                       static_cast<uint32_t>(r.first_log_index + j)});
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace xl::ledger
