@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
     xl::cli::add_keys_command(app);
     xl::cli::add_statetest_command(app);
     xl::cli::add_evm_command(app);
+    xl::cli::add_init_command(app);
+    xl::cli::add_console_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
