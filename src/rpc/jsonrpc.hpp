@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -32,9 +33,9 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
-inline constexpr int kServerError = -32000;      // tx rejected, call failed, header not found
-inline constexpr int kExecutionReverted = 3;     // with the revert data as a hex string in data
-inline constexpr int kLimitExceeded = -32005;    // a request beyond a server limit
+inline constexpr int kServerError = -32000;    // tx rejected, call failed, header not found
+inline constexpr int kExecutionReverted = 3;   // with the revert data as a hex string in data
+inline constexpr int kLimitExceeded = -32005;  // a request beyond a server limit
 
 struct Error {
     int code = kInternalError;
@@ -47,6 +48,10 @@ struct Limits {
     size_t max_request_bytes = size_t{5} << 20;  // body of one HTTP request or WS message
     size_t max_batch = 1000;                     // requests in one batch
     size_t max_response_bytes = size_t{64} << 20;
+    // Nesting of arrays and objects in one request. Parsing is iterative, but copying and
+    // serialising a json value recurse: without this bound a 5 MB "[[[[..." would overflow
+    // the stack of whichever handler copies its params.
+    size_t max_depth = 128;
 };
 
 // The connection a request arrived on.
@@ -80,16 +85,24 @@ public:
     // Answers a request body: a single request object or a batch array. Returns the response
     // text, or nullopt when nothing is to be sent (only notifications). Malformed JSON gives a
     // -32700 response, a non-request -32600, an empty batch -32600, a batch longer than
-    // limits().max_batch one -32005 error. A handler that throws gives -32603 (never escapes).
+    // limits().max_batch one -32005 error, as does a body over max_request_bytes or nested
+    // deeper than max_depth. A handler that throws gives -32603 (never escapes). A batch's
+    // response is an array in request order without the notifications.
     std::optional<std::string> handle(std::string_view body, Session& session) const;
 
-    // The same for an already parsed request or batch.
+    // The same for an already parsed request or batch (which the caller built, so max_depth
+    // and max_request_bytes are not checked here).
     std::optional<Json> handle_json(const Json& request, Session& session) const;
 
     const Limits& limits() const noexcept { return limits_; }
 
 private:
-    std::optional<Json> handle_one(const Json& request, Session& session) const;
+    // The response text to a request or batch, or nullopt.
+    std::optional<std::string> respond(const Json& request, Session& session) const;
+    // One request object; response_full: the batch's response is over max_response_bytes,
+    // so the call is answered with an error instead of being run.
+    std::optional<std::string> handle_one(const Json& request, Session& session,
+                                          bool response_full) const;
 
     Limits limits_;
     std::map<std::string, Handler, std::less<>> methods_;
