@@ -50,9 +50,10 @@ constexpr uint8_t kHeaderPrefix = 'h';  // kBlocks: 'h' || hash -> header RLP
 constexpr uint8_t kBodyPrefix = 'b';    // kBlocks: 'b' || hash -> RLP([tx, ...])
 constexpr uint8_t kNumberPrefix = 'n';  // kIndex: 'n' || be64(number) -> hash
 constexpr uint8_t kTxPrefix = 't';      // kIndex: 't' || tx hash -> RLP([number, hash, index])
-constexpr std::string_view kGenesisKey = "genesis";  // kMeta -> genesis hash
-constexpr std::string_view kSchemaKey = "schema";    // kMeta -> be32(kSchemaVersion)
-constexpr std::string_view kHeadKey = "head";        // kMeta -> head hash
+constexpr std::string_view kGenesisKey = "genesis";   // kMeta -> genesis hash
+constexpr std::string_view kSchemaKey = "schema";     // kMeta -> be32(kSchemaVersion)
+constexpr std::string_view kHeadKey = "head";         // kMeta -> head hash
+constexpr std::string_view kChainIdKey = "chain_id";  // kMeta -> be64(chain id)
 
 Bytes prefixed(uint8_t prefix, BytesView rest) {
     Bytes k;
@@ -83,6 +84,12 @@ Bytes receipt_key(const Hash256& block, uint32_t index) {
 Bytes schema_value() {
     Bytes v;
     put_be(v, kSchemaVersion, 4);
+    return v;
+}
+
+Bytes chain_id_value(uint64_t chain_id) {
+    Bytes v;
+    put_be(v, chain_id, 8);
     return v;
 }
 
@@ -316,6 +323,7 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
         put_block(batch, hash0, block0, {}, {});
         batch.put(storage::Column::kMeta, as_bytes(kGenesisKey), hash0);
         batch.put(storage::Column::kMeta, as_bytes(kSchemaKey), schema_value());
+        batch.put(storage::Column::kMeta, as_bytes(kChainIdKey), chain_id_value(genesis.chain_id));
         auto w = kv.write(batch);
         if (!w) return unexpected(from_storage(w.error(), "writing the genesis"));
     } else {
@@ -335,6 +343,22 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
             return unexpected(err(Code::kCorrupt, "schema version " + to_hex(*schema) +
                                                       " is not this program's " +
                                                       to_hex(schema_value())));
+        }
+        // The chain id is not in the genesis header (as in Ethereum), so it is checked apart.
+        std::optional<Bytes> chain_id;
+        XL_L_ASSIGN(chain_id,
+                    get_opt(kv, storage::Column::kMeta, as_bytes(kChainIdKey), "chain id"));
+        if (!chain_id || chain_id->size() != 8) {
+            return unexpected(err(Code::kCorrupt, "chain id missing or not 8 bytes"));
+        }
+        if (*chain_id != chain_id_value(genesis.chain_id)) {
+            uint64_t stored_id = 0;
+            for (uint8_t b : *chain_id)
+                stored_id = (stored_id << 8) | b;
+            return unexpected(
+                err(Code::kWrongGenesis, "database belongs to another chain: chain id " +
+                                             std::to_string(stored_id) +
+                                             " != " + std::to_string(genesis.chain_id)));
         }
     }
     XL_TRY_VOID(ledger->load_head());
