@@ -28,10 +28,9 @@
 #include "cli/password.hpp"
 #include "cli/rpc_client.hpp"
 #include "codec/abi.hpp"
-#include "codec/rlp.hpp"
-#include "crypto/hash.hpp"
 #include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
+#include "execution/executor.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/transaction.hpp"
 #include "protocol/validation.hpp"
@@ -376,14 +375,6 @@ void check_status(const Json& receipt) {
     }
 }
 
-// CREATE's address, keccak256(rlp([sender, nonce]))[12:], the same in both suites (the EVM's
-// address rules are Ethereum's, DESIGN.md §2).
-Address create_address(const Address& sender, uint64_t nonce) {
-    const Bytes rlp = rlp::ListBuilder().add_string(sender.view()).add_uint(nonce).finish();
-    const Hash256 h = crypto::keccak256(rlp);
-    return Address::from(BytesView(h.data() + 12, 20));
-}
-
 // ---- ABI arguments from the command line ----
 
 // One command-line word per parameter: arrays and tuples as JSON, bools as true/false,
@@ -471,7 +462,8 @@ void run_deploy(const DeployOptions& o) {
     Node node(o.send.conn);
     const Sent sent = send(node, o.send, std::nullopt, std::move(code));
     Json out = {{"transactionHash", sent.hash},
-                {"contractAddress", abi::checksum_address(create_address(sent.from, sent.nonce))}};
+                {"contractAddress",
+                 abi::checksum_address(execution::create_address(sent.from, sent.nonce))}};
     if (!o.send.wait) {
         std::cout << out.dump(2) << "\n";
         return;

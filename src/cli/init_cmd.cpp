@@ -493,14 +493,14 @@ void write_file(const fs::path& path, const std::string& text, mode_t mode) {
     }
 }
 
-void make_dir(const fs::path& path, fs::perms perms = fs::perms::owner_all | fs::perms::group_read |
-                                                      fs::perms::group_exec |
-                                                      fs::perms::others_read |
-                                                      fs::perms::others_exec) {
+// Creates path (and its parents). With perms, sets them: directories holding secrets are
+// 0700 whatever the umask. DIR itself keeps the mode it has or the umask gives it.
+void make_dir(const fs::path& path, std::optional<fs::perms> perms = std::nullopt) {
     std::error_code ec;
     fs::create_directories(path, ec);
     if (ec) fail("cannot create directory " + path.string() + ": " + ec.message());
-    fs::permissions(path, perms, ec);
+    if (!perms) return;
+    fs::permissions(path, *perms, ec);
     if (ec) fail("cannot set permissions of " + path.string() + ": " + ec.message());
 }
 

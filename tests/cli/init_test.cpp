@@ -23,6 +23,8 @@
 #include "cli/commands.hpp"
 #include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
+#include "ledger/genesis.hpp"
+#include "node/config.hpp"
 
 namespace xl::cli {
 namespace {
@@ -303,6 +305,36 @@ TEST_P(InitTest, DefaultsAndNoDevAccounts) {
     const toml::value c = toml::parse((out / "node0" / "config.toml").string());
     EXPECT_EQ(toml::find<std::string>(c, "rpc", "listen"), "127.0.0.1:8545");
     EXPECT_TRUE(toml::find<std::vector<std::string>>(c, "p2p", "peers").empty());
+}
+
+// The node's own readers (node::load_config, ledger::parse_genesis) accept what init writes.
+TEST_P(InitTest, TheNodeLoadsWhatInitWrites) {
+    TempDir tmp;
+    const fs::path out = tmp.path() / "net";
+    run_init({"--validators", "2", "--out", out.string(), "--crypto", GetParam(), "--dev-accounts",
+              "3", "--base-port", "9100"});
+    for (int i = 0; i < 2; ++i) {
+        const fs::path nd = fs::absolute(out / ("node" + std::to_string(i)));
+        auto c = node::load_config(nd / "config.toml");
+        ASSERT_TRUE(c) << c.error();
+        EXPECT_EQ(c->name, "node" + std::to_string(i));
+        EXPECT_EQ(c->rpc.port, 9100 + i);
+        EXPECT_EQ(c->p2p.port, 30300 + i);
+        EXPECT_EQ(c->peers, std::vector<std::string>{"127.0.0.1:" + std::to_string(30301 - i)});
+        for (const auto& f :
+             {c->genesis, c->validator_key, c->password_file, c->ca_cert, c->cert, c->key}) {
+            EXPECT_TRUE(fs::is_regular_file(f)) << f;
+        }
+        EXPECT_EQ(c->data_dir, nd / "data");
+        auto g = ledger::parse_genesis(slurp(c->genesis));
+        ASSERT_TRUE(g) << g.error();
+        EXPECT_EQ(g->suite, suite().id());
+        EXPECT_EQ(g->chain_id, 1337u);
+        EXPECT_EQ(g->validators.size(), 2u);
+        EXPECT_EQ(g->alloc.size(), 3u);
+        auto header = ledger::genesis_header(*g);
+        EXPECT_TRUE(header) << header.error();
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSuites, InitTest, ::testing::Values("ecdsa", "sm"));
