@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // Xinlian state: the world state of DESIGN.md §3 (Ethereum's account model: nonce, balance,
-// code, storage) for one block's execution, held in memory, with a journal so that any change
-// since a snapshot can be undone exactly (Yellow Paper §8: a failed frame "reverts the state").
+// code, storage) for one block's execution, with a journal so that any change since a
+// snapshot can be undone exactly (Yellow Paper §8: a failed frame "reverts the state").
+//
+// Two modes. Without a backend (State()), everything is in memory, loaded by put_account():
+// state tests and tools. Over a Backend (State(backend), backend.hpp), accounts, code and
+// slots are loaded lazily on first access and cached for the State's lifetime (never
+// evicted: a node builds a fresh State on the latest flat copy when the cache grows large);
+// state_root() updates the tries opened from the backend's Kv at its root with only what
+// changed, and commit() turns the changes since the previous commit into one WriteBatch
+// (flat copy, code, trie nodes; docs/spec/state.md). Invariant: the cache holds every change
+// made since the backend's root, so the backend may stay at its root across commits.
+//
+// Reads stay noexcept: a backend failure (I/O, corruption) makes the read return the zero
+// value and sets the sticky failure(), which callers check after each transaction; a failed
+// State computes no root and is never committed.
 //
 // Per-transaction bookkeeping lives here too: the value of each slot at the start of the
 // transaction (EIP-2200/EIP-3529 SSTORE pricing), transient storage (EIP-1153), the warm
@@ -14,8 +27,9 @@
 // hash inside the account is keccak256 in both suites, as EXTCODEHASH sees it (DESIGN.md §2).
 //
 // Determinism: only ordered containers; nothing depends on hash-map iteration order.
-// Thread-safety: a State is not thread-safe. Its const methods change nothing, so they may run
-// concurrently with each other, but not with any non-const call (state_root() included).
+// Thread-safety: a State is not thread-safe. Without a backend its const methods change
+// nothing and may run concurrently with each other; with a backend even const reads fill the
+// cache, so every call must come from one thread at a time.
 #pragma once
 
 #include <array>
@@ -34,23 +48,15 @@
 #include "core/result.hpp"
 #include "core/uint256.hpp"
 #include "crypto/suite.hpp"
+#include "state/backend.hpp"
+#include "state/state_error.hpp"
+#include "storage/kv.hpp"
 
 namespace xl::trie {
 class SecureTrie;
 }
 
 namespace xl::state {
-
-enum class StateError {
-    kInsufficientBalance,  // sub_balance below zero
-    kBalanceOverflow,      // add_balance beyond 2^256 - 1
-    kNonceOverflow,        // increment_nonce at 2^64 - 1 (EIP-2681)
-    kTrie,                 // the trie failed while computing a root (a bug: it is in memory)
-};
-std::string_view to_string(StateError e) noexcept;
-
-// keccak256(""): the code hash of an account without code (Yellow Paper eq. 11).
-extern const Hash256 kEmptyCodeHash;
 
 // An account's fields as read by execution (storage excluded).
 struct AccountInfo {
@@ -70,7 +76,10 @@ struct GenesisAccount {
 
 class State {
 public:
+    // In memory: empty, filled by put_account().
     State();
+    // Over a backend (null: as State()), which must outlive the State.
+    explicit State(const Backend* backend);
     ~State();
     State(State&&) noexcept;
     State& operator=(State&&) noexcept;
@@ -79,7 +88,9 @@ public:
 
     // ---- loading (not journaled; call outside a transaction) ----
 
-    // Replaces the account at addr with acc (pre-state of a state test, genesis).
+    // Replaces the account at addr with acc (pre-state of a state test, genesis). Genesis is
+    // written by a State over flat_backend(kv, suite, trie::empty_root(suite)) on the empty
+    // database: put_account for each alloc entry, then commit().
     void put_account(const Address& addr, const GenesisAccount& acc);
 
     // ---- reads ----
@@ -97,16 +108,23 @@ public:
     BytesView code(const Address& addr) const noexcept;
     // Zero for an absent account (EIP-1052), kEmptyCodeHash for an account without code.
     Hash256 code_hash(const Address& addr) const noexcept;
-    // True if the account has a non-zero slot (EIP-7610 create collision check).
+    // EIP-7610 create collision check. In memory: the account has a non-zero slot. Over a
+    // backend, geth's rule (GetStorageRoot != empty root), computed without loading the
+    // storage: the storage root at the last commit was not empty (and the storage was not
+    // wiped since), or a non-zero slot is cached. A function of the committed state and the
+    // changes since, so a restarted node answers the same.
     bool has_storage(const Address& addr) const noexcept;
     // The slot's value now.
     U256 current_storage(const Address& addr, const U256& key) const noexcept;
-    // The slot's value at begin_transaction() (EIP-2200 "original value").
+    // The slot's value at begin_transaction() (EIP-2200 "original value"). Over a backend, a
+    // slot never read before its account was wiped in this transaction reads 0 here (the
+    // Executor keeps its own originals; execution does not rely on this one).
     U256 original_storage(const Address& addr, const U256& key) const noexcept;
     U256 transient_storage(const Address& addr, const U256& key) const noexcept;  // EIP-1153
 
     // Addresses of all accounts, in ascending order; and one account's storage (non-zero
-    // slots, ascending), or null if absent. For dumps and tools.
+    // slots, ascending), or null if absent. For dumps and tools. Over a backend these see
+    // only the cache: the accounts loaded or written, and cached slots, zeros included.
     std::vector<Address> addresses() const;
     const std::map<U256, U256>* storage_of(const Address& addr) const noexcept;
     size_t account_count() const noexcept { return accounts_.size(); }
@@ -176,15 +194,40 @@ public:
     // RLP([nonce, balance, storageRoot, codeHash]); storage tries keyed by hash(32-byte slot)
     // with RLP(minimal big-endian value), zero slots absent (YP eq. 190-191, Appendix D).
     // Incremental: only accounts changed since the previous call are re-hashed.
+    // Over a backend, suite must be the backend's (else kSuiteMismatch); trie failures are
+    // kStorage/kCorrupt and sticky.
     Result<Hash256, StateError> state_root(const crypto::CryptoSuite& suite);
+
+    // Adds to batch everything changed since the previous commit (or since the backend's
+    // root): the flat copy's accounts and slots (the old slots of an account deleted or wiped
+    // are deleted by a prefix scan of the flat copy), new code, new trie nodes; returns the new
+    // state root. Call outside a transaction (after finalize_transaction). The caller writes
+    // the batch, and must do so before the next commit() (whose prefix scans read the Kv), or
+    // drop the State. The State then goes on as the next block's state. kNoBackend without a
+    // backend; the failure() if any (nothing is added then).
+    Result<Hash256, StateError> commit(storage::WriteBatch& batch,
+                                       const crypto::CryptoSuite& suite);
+
+    // The first backend failure (kStorage or kCorrupt), if any: reads since then returned
+    // zero values, so the State must be dropped. Sticky.
+    std::optional<StateError> failure() const noexcept { return failure_; }
+    const Backend* backend() const noexcept { return backend_; }
 
 private:
     struct Account {
         uint64_t nonce = 0;
         U256 balance;
-        std::shared_ptr<const Bytes> code;  // never null
+        std::shared_ptr<const Bytes> code;  // null: not loaded yet (backed account)
         Hash256 code_hash;
-        std::map<U256, U256> storage;  // non-zero values only
+        // Not backed: all the slots, non-zero values only. Backed: a cache over the backend's
+        // slots (storage root base_root) that holds zeros too, so a cleared slot is not
+        // reloaded.
+        std::map<U256, U256> storage;
+        Hash256 base_root;       // the storage root at the backend's root (backed only)
+        Hash256 committed_root;  // the storage root at the last commit or load (has_storage)
+        bool backed = false;     // slots missing from `storage` are read from the backend
+        bool wiped = false;      // storage replaced wholesale since the last commit
+        bool code_new = false;   // code set since the last commit: commit() writes it
         bool empty() const noexcept;
     };
 
@@ -206,6 +249,7 @@ private:
         Address addr;
         std::shared_ptr<const Bytes> prior;
         Hash256 prior_hash;
+        bool prior_new;
     };
     struct StorageChanged {
         Address addr;
@@ -252,8 +296,11 @@ private:
         std::map<Address, StorageCache> storage;
     };
 
-    const Account* find(const Address& addr) const noexcept;
-    Account* find(const Address& addr) noexcept;
+    // The account (loaded from the backend on first access and cached), or null if absent.
+    Account* find(const Address& addr) const noexcept;
+    U256 slot(const Address& addr, Account& acc, const U256& key) const noexcept;
+    void fail(StateError e) const noexcept;
+    Account fresh_account() const;
     Account& get_or_create(const Address& addr);
     void mark(const Address& addr);  // touched + dirty
     void mark_dirty(const Address& addr);
@@ -262,12 +309,28 @@ private:
     void remember_originals(const Address& addr, const Account& acc);
     void undo(Entry& e);
     void erase_account(const Address& addr);  // not journaled
+    void forget(const Address& addr);         // removes from accounts_, records absent
+    Result<void, StateError> commit_account(storage::WriteBatch& batch, RootCache& rc,
+                                            const Address& addr);
     Result<Hash256, StateError> storage_root(RootCache& rc, const Address& addr, const Account& acc,
                                              const crypto::CryptoSuite& suite);
     Result<Bytes, StateError> encode_account(RootCache& rc, const Address& addr, const Account& acc,
                                              const crypto::CryptoSuite& suite);
 
-    std::map<Address, Account> accounts_;
+    const Backend* backend_ = nullptr;
+    const storage::Kv* kv_ = nullptr;  // the backend's; null without one
+    Hash256 empty_root_;               // of the backend's suite
+    // The cache: present accounts, and addresses known to be absent (read as absent or
+    // deleted; only with a backend, so they are not read again).
+    mutable std::map<Address, Account> accounts_;
+    mutable std::set<Address> absent_;
+    // Since the last commit (backend only): changed addresses and slots.
+    std::set<Address> changed_;
+    std::map<Address, std::set<U256>> changed_slots_;
+    // Addresses whose flat copy may hold slots (loaded with a non-empty storage root, or
+    // committed with one): deleting or wiping them needs a prefix scan at commit.
+    mutable std::set<Address> slotted_;
+    mutable std::optional<StateError> failure_;
     std::map<std::pair<Address, U256>, U256> originals_;
     std::map<std::pair<Address, U256>, U256> transient_;
     std::set<Address> warm_accounts_;
