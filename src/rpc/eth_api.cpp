@@ -823,6 +823,8 @@ const MethodEntry kMethods[] = {
 };
 // clang-format on
 
+#undef XL_RPC_TRY
+
 }  // namespace
 
 std::vector<std::pair<std::string, Handler>> make_eth_api(Backend& backend,
