@@ -99,11 +99,22 @@ Result<std::string, ParamError> parse_id(const Json& j) {
     return j.get<std::string>();
 }
 
+// Echoing client text in an error: at most kMaxEcho bytes (cut at a UTF-8 boundary), so that
+// a huge argument does not make a huge error message.
+constexpr size_t kMaxEcho = 64;
+std::string excerpt(std::string_view s) {
+    if (s.size() <= kMaxEcho) return std::string(s);
+    size_t n = kMaxEcho;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80)
+        --n;
+    return std::string(s.substr(0, n)) + "...";
+}
+
 // math.HexOrDecimal64: a JSON number, a decimal string or a 0x-hex string.
 Result<uint64_t, ParamError> parse_hex_or_decimal(const Json& j) {
     if (j.is_number_unsigned()) return j.get<uint64_t>();
     std::string s = j.is_string() ? j.get<std::string>() : j.dump();
-    auto bad = [&] { return unexpected("invalid hex or decimal integer \"" + s + "\""); };
+    auto bad = [&] { return unexpected("invalid hex or decimal integer \"" + excerpt(s) + "\""); };
     if (!j.is_string()) return bad();
     std::string_view d = s;
     unsigned base = 10;
@@ -495,7 +506,7 @@ public:
             if (crit) sub.criteria = std::move(*crit);
         } else {
             return unexpected(Error{kMethodNotFound,
-                                    "no \"" + kind + "\" subscription in eth namespace",
+                                    "no \"" + excerpt(kind) + "\" subscription in eth namespace",
                                     std::nullopt});
         }
         std::string id = new_id();

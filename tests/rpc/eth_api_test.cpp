@@ -961,6 +961,9 @@ TEST_F(EthApiTest, SubscriptionsNeedAPushSessionAndAKnownName) {
     e = err("eth_subscribe", {"newPendingTransactions"}, &ws);
     EXPECT_EQ(e["code"], kMethodNotFound);
     EXPECT_EQ(e["message"], "no \"newPendingTransactions\" subscription in eth namespace");
+    // Client text echoed in errors is cut short.
+    e = err("eth_subscribe", {std::string(100'000, 'x')}, &ws);
+    EXPECT_EQ(e["message"], "no \"" + std::string(64, 'x') + "...\" subscription in eth namespace");
     e = err("eth_subscribe", {"logs", {{"topics", {"0x1"}}}}, &ws);
     EXPECT_EQ(e["code"], kInvalidParams);
 }
