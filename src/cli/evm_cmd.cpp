@@ -24,6 +24,7 @@
 
 #include "cli/commands.hpp"
 #include "crypto/hash.hpp"
+#include "evm/analysis.hpp"
 #include "evm/host.hpp"
 #include "execution/execution.hpp"
 #include "execution/executor.hpp"
@@ -165,7 +166,9 @@ void run(const Options& o) {
     Address contract = *fixed_from_hex<20>(kContractHex);
     MapWorld world;
     world.put(caller, 0, U256{1} << 200, {});
-    const execution::BlockEnv env = bench_env();
+    evm::AnalysisCache analysis_cache;  // as a node keeps one across calls
+    execution::BlockEnv env = bench_env();
+    env.analysis_cache = &analysis_cache;
     const evm::TxContext ctx = execution::make_tx_context(env, caller, U256{0});
 
     if (o.deploy) {

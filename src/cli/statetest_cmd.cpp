@@ -29,6 +29,7 @@
 #include "cli/commands.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/suite.hpp"
+#include "evm/analysis.hpp"
 #include "execution/execution.hpp"
 #include "protocol/transaction.hpp"
 #include "protocol/validation.hpp"
@@ -204,6 +205,7 @@ struct Options {
     std::string fork = "Cancun";
     bool json_out = false;
     bool bench = false;
+    evm::AnalysisCache* analysis_cache = nullptr;  // one for the run, as a node keeps one
 };
 
 struct Counts {
@@ -331,6 +333,7 @@ void run_file(const Options& o, const fs::path& path, Counts& counts) {
         try {
             pre = parse_pre(test.at("pre"));
             env = parse_env(test.at("env"));
+            env->analysis_cache = o.analysis_cache;
             state::State st = make_state(*pre);
             pre_root = root_of(st);
         } catch (const BadTest& e) {
@@ -417,6 +420,8 @@ void run(Options& o) {
         }
     }
     std::sort(files.begin(), files.end());  // reproducible order
+    evm::AnalysisCache analysis_cache;
+    o.analysis_cache = &analysis_cache;
     Counts counts;
     const auto start = std::chrono::steady_clock::now();
     for (const auto& f : files)

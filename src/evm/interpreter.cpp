@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Xinlian evm: the Cancun interpreter: one switch-dispatched loop over pre-analysed code, a
-// heap stack of 1024 U256 allocated once per frame, gas charged before any effect.
+// Xinlian evm: the Cancun interpreter: one switch-dispatched loop over pre-analysed code (from
+// an AnalysisCache for deployed code), a stack of 1024 U256 per frame taken from a per-thread
+// arena (neither allocated nor cleared per frame), gas charged before any effect.
 #include "evm/interpreter.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -15,13 +19,93 @@
 // Under AddressSanitizer every local of the big switch gets its own redzoned slot, so step() is
 // kept out of run()'s frame there; elsewhere inlining it saves a call per instruction.
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #define XL_EVM_STEP_ATTR [[gnu::noinline]]
+#define XL_EVM_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define XL_EVM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
 #else
 #define XL_EVM_STEP_ATTR [[gnu::always_inline]] inline
+#define XL_EVM_POISON(p, n) ((void)(p), (void)(n))
+#define XL_EVM_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
 namespace xl::evm {
 namespace {
+
+// Stack space for the frames of one thread. Frames on a thread nest strictly (a nested frame
+// runs inside Host::call and ends before its caller continues), so the frame at nesting level
+// i always uses block i of kMaxStack words. The blocks are one anonymous mapping, reserved on
+// the thread's first frame and kept until the thread ends: a frame costs no allocation and no
+// memset (the interpreter never reads a slot it has not written), and the kernel supplies
+// zero pages only for stack heights actually reached. Frames nested deeper than kBlocks on
+// one thread (only a host nesting several transactions could) or a failed mapping fall back
+// to an uninitialised heap block. Under ASan, blocks not in use are poisoned.
+class StackArena {
+public:
+    static constexpr size_t kBlockBytes = size_t{gas::kMaxStack} * sizeof(U256);  // 32 KiB
+    static constexpr size_t kBlocks = size_t{gas::kMaxCallDepth} + 1;             // depths 0..1024
+    static constexpr size_t kBytes = kBlockBytes * kBlocks;  // ~32 MiB reserved
+
+    StackArena() = default;
+    StackArena(const StackArena&) = delete;
+    StackArena& operator=(const StackArena&) = delete;
+    ~StackArena() {
+        if (base_ == nullptr) return;
+        XL_EVM_UNPOISON(base_, kBytes);
+        munmap(base_, kBytes);
+    }
+
+    // Block for the next nesting level, or nullptr (use the heap).
+    U256* acquire() noexcept {
+        if (used_ == kBlocks || (base_ == nullptr && !map())) return nullptr;
+        std::byte* block = base_ + used_++ * kBlockBytes;
+        XL_EVM_UNPOISON(block, kBlockBytes);
+        return reinterpret_cast<U256*>(block);
+    }
+    // Gives back the block acquire() gave the innermost frame.
+    void release() noexcept {
+        --used_;
+        XL_EVM_POISON(base_ + used_ * kBlockBytes, kBlockBytes);
+    }
+
+private:
+    bool map() noexcept {
+        void* p = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return false;
+        base_ = static_cast<std::byte*>(p);
+        XL_EVM_POISON(base_, kBytes);
+        return true;
+    }
+
+    std::byte* base_ = nullptr;
+    size_t used_ = 0;  // blocks of live frames
+};
+
+thread_local StackArena t_stack_arena;
+
+// One frame's stack: a block of the thread's arena, or of the heap if there is none.
+class FrameStack {
+public:
+    FrameStack() noexcept : words_(t_stack_arena.acquire()), from_arena_(words_ != nullptr) {
+        if (!from_arena_) {
+            heap_.reset(new (std::nothrow) std::byte[StackArena::kBlockBytes]);
+            words_ = reinterpret_cast<U256*>(heap_.get());
+        }
+    }
+    FrameStack(const FrameStack&) = delete;
+    FrameStack& operator=(const FrameStack&) = delete;
+    ~FrameStack() {
+        if (from_arena_) t_stack_arena.release();
+    }
+    // nullptr only if even the heap failed.
+    U256* words() const noexcept { return words_; }
+
+private:
+    U256* words_;
+    const bool from_arena_;
+    std::unique_ptr<std::byte[]> heap_;
+};
 
 U256 from_address(const Address& a) noexcept {
     return U256::from_be_bytes(a.view());
@@ -43,26 +127,59 @@ int64_t memory_cost(int64_t words) noexcept {
     return gas::kMemoryWord * words + words * words / gas::kMemoryQuadDivisor;
 }
 
+// What run() checks before every instruction, from op_table() in 8 bytes per opcode: the
+// stack height must be in [min_sp, max_sp] and base_gas is charged. An undefined opcode gets
+// a min_sp no stack reaches, so one comparison sends it to the error path.
+struct OpLimits {
+    int16_t base_gas = 0;
+    int16_t min_sp = 0;
+    int16_t max_sp = 0;
+    int16_t stack_change = 0;  // items pushed minus popped
+};
+static_assert(sizeof(OpLimits) == 8);
+inline constexpr int16_t kUnreachableHeight = gas::kMaxStack + 1;
+
+const std::array<OpLimits, 256>& op_limits() noexcept {
+    static const std::array<OpLimits, 256> limits = [] {
+        std::array<OpLimits, 256> t{};
+        const auto& table = op_table();
+        for (size_t i = 0; i < 256; ++i) {
+            const OpInfo& info = table[i];
+            t[i].base_gas = info.base_gas;
+            t[i].min_sp = info.name.empty() ? kUnreachableHeight : int16_t(info.stack_in);
+            t[i].max_sp = int16_t(gas::kMaxStack - info.stack_change);
+            t[i].stack_change = info.stack_change;
+        }
+        return t;
+    }();
+    return limits;
+}
+
 // One frame's mutable state.
 class Frame {
 public:
-    Frame(Host& host, const Message& msg, BytesView code)
+    Frame(Host& host, const Message& msg, BytesView code, const CodeAnalysis& analysis, U256* stack)
         : host_(host),
           msg_(msg),
           code_(code),
           // A creation frame has no calldata: its input is the code being run (YP §7).
           input_(msg.kind == CallKind::kCreate || msg.kind == CallKind::kCreate2 ? BytesView()
                                                                                  : msg.input),
-          analysis_(analyze(code)),
-          stack_(std::make_unique<U256[]>(gas::kMaxStack)),
+          analysis_(analysis),
+          stack_(stack),
           gas_(msg.gas) {}
 
     ExecResult run() noexcept;
 
 private:
-    enum class Step : uint8_t { kNext, kJumped, kStop, kFail };
-    // Runs one instruction other than CALL* and CREATE*; kept out of line (see run()).
-    XL_EVM_STEP_ATTR Step step(uint8_t op, uint64_t& pc) noexcept;
+    enum class Step : uint8_t { kNext, kJumped, kStop, kFail, kSlow };
+    // The stack-only instructions (arithmetic, comparisons, bits, POP, PUSH, DUP, SWAP, jumps,
+    // PC) on the stack of height `sp`, which run() keeps in a register and then moves by the
+    // opcode's stack change; kSlow for any other instruction. run() has checked the stack
+    // bounds and charged the base gas.
+    XL_EVM_STEP_ATTR Step fast(uint8_t op, uint64_t& pc, int sp) noexcept;
+    // Runs any other instruction except CALL* and CREATE* on the members sp_ and gas_.
+    XL_EVM_STEP_ATTR Step step(uint8_t op) noexcept;
     const TxContext& tx() const noexcept { return host_.tx_context(); }
 
 private:
@@ -136,8 +253,8 @@ private:
     const Message& msg_;
     BytesView code_;
     BytesView input_;
-    CodeAnalysis analysis_;
-    std::unique_ptr<U256[]> stack_;
+    const CodeAnalysis& analysis_;
+    U256* const stack_;  // kMaxStack words, uninitialised above sp_
     int sp_ = 0;
     int64_t gas_;
     int64_t refund_ = 0;
@@ -411,132 +528,138 @@ bool Frame::op_selfdestruct() noexcept {
     return true;
 }
 
-Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
+Frame::Step Frame::fast(uint8_t op, uint64_t& pc, int sp) noexcept {
+    U256* const end = stack_ + sp;  // end[-1] is the top, end[-2] the item below it
+    switch (op) {
+        case OP_ADD:
+            end[-2] = end[-1] + end[-2];
+            break;
+        case OP_MUL:
+            end[-2] = end[-1] * end[-2];
+            break;
+        case OP_SUB:
+            end[-2] = end[-1] - end[-2];
+            break;
+        case OP_DIV:
+            end[-2] = end[-1] / end[-2];
+            break;
+        case OP_SDIV:
+            end[-2] = sdiv(end[-1], end[-2]);
+            break;
+        case OP_MOD:
+            end[-2] = end[-1] % end[-2];
+            break;
+        case OP_SMOD:
+            end[-2] = smod(end[-1], end[-2]);
+            break;
+        case OP_ADDMOD:
+            end[-3] = addmod(end[-1], end[-2], end[-3]);
+            break;
+        case OP_MULMOD:
+            end[-3] = mulmod(end[-1], end[-2], end[-3]);
+            break;
+        case OP_SIGNEXTEND:
+            end[-2] = signextend(end[-1], end[-2]);
+            break;
+        case OP_LT:
+            end[-2] = U256(end[-1] < end[-2]);
+            break;
+        case OP_GT:
+            end[-2] = U256(end[-1] > end[-2]);
+            break;
+        case OP_SLT:
+            end[-2] = U256(slt(end[-1], end[-2]));
+            break;
+        case OP_SGT:
+            end[-2] = U256(sgt(end[-1], end[-2]));
+            break;
+        case OP_EQ:
+            end[-2] = U256(end[-1] == end[-2]);
+            break;
+        case OP_ISZERO:
+            end[-1] = U256(end[-1].is_zero());
+            break;
+        case OP_AND:
+            end[-2] = end[-1] & end[-2];
+            break;
+        case OP_OR:
+            end[-2] = end[-1] | end[-2];
+            break;
+        case OP_XOR:
+            end[-2] = end[-1] ^ end[-2];
+            break;
+        case OP_NOT:
+            end[-1] = ~end[-1];
+            break;
+        case OP_BYTE:
+            end[-2] = byte(end[-1], end[-2]);
+            break;
+        case OP_SHL:
+            end[-2] = shl(end[-1], end[-2]);
+            break;
+        case OP_SHR:
+            end[-2] = shr(end[-1], end[-2]);
+            break;
+        case OP_SAR:
+            end[-2] = sar(end[-1], end[-2]);
+            break;
+        case OP_POP:
+        case OP_JUMPDEST:
+            break;
+        case OP_PC:
+            end[0] = U256(pc);
+            break;
+        case OP_PUSH0:
+            end[0] = U256(0);
+            break;
+        case OP_JUMP:
+        case OP_JUMPI: {
+            const U256& dst = end[-1];
+            if (op == OP_JUMPI && end[-2].is_zero()) break;
+            if (!dst.fits_u64() || !analysis_.is_jumpdest(dst.low64())) {
+                fail(StatusCode::kBadJumpDestination);
+                return Step::kFail;
+            }
+            pc = dst.low64();
+            return Step::kJumped;  // land on the JUMPDEST itself, charged 1 gas
+        }
+        default:
+            if (op >= OP_PUSH1 && op <= OP_PUSH32) {
+                const unsigned n = op - OP_PUSH1 + 1;
+                const uint8_t* data = analysis_.padded.data() + pc + 1;
+                if (n <= 8) {  // the common short pushes without the general decoder
+                    uint64_t v = 0;
+                    for (unsigned i = 0; i < n; ++i)
+                        v = (v << 8) | data[i];
+                    end[0] = U256(v);
+                } else {
+                    end[0] = U256::from_be_bytes(BytesView(data, n));
+                }
+                pc += n;
+            } else if (op >= OP_DUP1 && op <= OP_DUP16) {
+                end[0] = end[-1 - (op - OP_DUP1)];
+            } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
+                std::swap(end[-1], end[-2 - (op - OP_SWAP1)]);
+            } else {
+                return Step::kSlow;
+            }
+            break;
+    }
+    return Step::kNext;
+}
+
+Frame::Step Frame::step(uint8_t op) noexcept {
     bool ok = true;
     bool running = true;
     switch (op) {
         case OP_STOP:
             running = false;
             break;
-        case OP_ADD: {
-            const U256 a = pop();
-            top() = a + top();
-            break;
-        }
-        case OP_MUL: {
-            const U256 a = pop();
-            top() = a * top();
-            break;
-        }
-        case OP_SUB: {
-            const U256 a = pop();
-            top() = a - top();
-            break;
-        }
-        case OP_DIV: {
-            const U256 a = pop();
-            top() = a / top();
-            break;
-        }
-        case OP_SDIV: {
-            const U256 a = pop();
-            top() = sdiv(a, top());
-            break;
-        }
-        case OP_MOD: {
-            const U256 a = pop();
-            top() = a % top();
-            break;
-        }
-        case OP_SMOD: {
-            const U256 a = pop();
-            top() = smod(a, top());
-            break;
-        }
-        case OP_ADDMOD: {
-            const U256 a = pop(), b = pop();
-            top() = addmod(a, b, top());
-            break;
-        }
-        case OP_MULMOD: {
-            const U256 a = pop(), b = pop();
-            top() = mulmod(a, b, top());
-            break;
-        }
+
         case OP_EXP:
             ok = op_exp();
             break;
-        case OP_SIGNEXTEND: {
-            const U256 b = pop();
-            top() = signextend(b, top());
-            break;
-        }
-        case OP_LT: {
-            const U256 a = pop();
-            top() = U256(a < top());
-            break;
-        }
-        case OP_GT: {
-            const U256 a = pop();
-            top() = U256(a > top());
-            break;
-        }
-        case OP_SLT: {
-            const U256 a = pop();
-            top() = U256(slt(a, top()));
-            break;
-        }
-        case OP_SGT: {
-            const U256 a = pop();
-            top() = U256(sgt(a, top()));
-            break;
-        }
-        case OP_EQ: {
-            const U256 a = pop();
-            top() = U256(a == top());
-            break;
-        }
-        case OP_ISZERO:
-            top() = U256(top().is_zero());
-            break;
-        case OP_AND: {
-            const U256 a = pop();
-            top() = a & top();
-            break;
-        }
-        case OP_OR: {
-            const U256 a = pop();
-            top() = a | top();
-            break;
-        }
-        case OP_XOR: {
-            const U256 a = pop();
-            top() = a ^ top();
-            break;
-        }
-        case OP_NOT:
-            top() = ~top();
-            break;
-        case OP_BYTE: {
-            const U256 i = pop();
-            top() = byte(i, top());
-            break;
-        }
-        case OP_SHL: {
-            const U256 s = pop();
-            top() = shl(s, top());
-            break;
-        }
-        case OP_SHR: {
-            const U256 s = pop();
-            top() = shr(s, top());
-            break;
-        }
-        case OP_SAR: {
-            const U256 s = pop();
-            top() = sar(s, top());
-            break;
-        }
+
         case OP_KECCAK256:
             ok = op_keccak();
             break;
@@ -649,9 +772,7 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
         case OP_BLOBBASEFEE:
             push(tx().blob_base_fee);
             break;
-        case OP_POP:
-            --sp_;
-            break;
+
         case OP_MLOAD: {
             U256& x = top();
             uint64_t off = 0;
@@ -679,28 +800,14 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
         case OP_SSTORE:
             ok = op_sstore();
             break;
-        case OP_JUMP:
-        case OP_JUMPI: {
-            const U256 dst = pop();
-            if (op == OP_JUMPI && pop().is_zero()) break;
-            if (!dst.fits_u64() || !analysis_.is_jumpdest(dst.low64())) {
-                ok = fail(StatusCode::kBadJumpDestination);
-                break;
-            }
-            pc = dst.low64();
-            return Step::kJumped;  // land on the JUMPDEST itself, charged 1 gas
-        }
-        case OP_PC:
-            push(U256(pc));
-            break;
+
         case OP_MSIZE:
             push(U256(memory_.size()));
             break;
         case OP_GAS:
             push(U256(uint64_t(gas_)));
             break;
-        case OP_JUMPDEST:
-            break;
+
         case OP_TLOAD:
             top() = host_.get_transient_storage(msg_.recipient, top());
             break;
@@ -716,9 +823,7 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
         case OP_MCOPY:
             ok = op_mcopy();
             break;
-        case OP_PUSH0:
-            push(U256(0));
-            break;
+
         case OP_RETURN:
         case OP_REVERT: {
             const U256 offset = pop(), size = pop();
@@ -738,23 +843,7 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
             running = false;
             break;
         default:
-            if (op >= OP_PUSH1 && op <= OP_PUSH32) {
-                const unsigned n = op - OP_PUSH1 + 1;
-                const uint8_t* data = analysis_.padded.data() + pc + 1;
-                if (n <= 8) {  // the common short pushes without the general decoder
-                    uint64_t v = 0;
-                    for (unsigned i = 0; i < n; ++i)
-                        v = (v << 8) | data[i];
-                    push(U256(v));
-                } else {
-                    push(U256::from_be_bytes(BytesView(data, n)));
-                }
-                pc += n;
-            } else if (op >= OP_DUP1 && op <= OP_DUP16) {
-                push(top(op - OP_DUP1));
-            } else if (op >= OP_SWAP1 && op <= OP_SWAP16) {
-                std::swap(top(), top(op - OP_SWAP1 + 1));
-            } else if (op >= OP_LOG0 && op <= OP_LOG4) {
+            if (op >= OP_LOG0 && op <= OP_LOG4) {
                 ok = op_log(op - OP_LOG0);
             } else {
                 ok = fail(StatusCode::kInternalError);  // table and switch disagree
@@ -765,46 +854,57 @@ Frame::Step Frame::step(uint8_t op, uint64_t& pc) noexcept {
     return running ? Step::kNext : Step::kStop;
 }
 
-// The hot loop: the checks every instruction shares (YP §9.4.2), then dispatch. CALL* and
+// The hot loop: the checks every instruction shares (YP §9.4.2), then dispatch. The stack
+// height and the gas live in locals here, kept in registers across the stack-only
+// instructions of fast(); the members sp_ and gas_ are synced around the others. CALL* and
 // CREATE* are dispatched here and everything else in step(), so that the frames on the
 // recursion path (run -> op_call -> Host::call -> execute -> run) stay small even in
 // sanitizer builds, where 1025 nested frames must fit in the thread's stack.
 ExecResult Frame::run() noexcept {
     const auto& table = op_table();
+    const auto& limits = op_limits();
     const uint8_t* const code = analysis_.padded.data();
     uint64_t pc = 0;
+    int sp = sp_;
+    int64_t gas = gas_;
     while (true) {
         const uint8_t op = code[pc];
-        const OpInfo& info = table[op];
-        if (info.name.empty()) {
-            status_ = StatusCode::kUndefinedInstruction;
+        const OpLimits& lim = limits[op];
+        if (sp < lim.min_sp) {  // undefined opcodes have an unreachable min_sp
+            status_ = table[op].name.empty() ? StatusCode::kUndefinedInstruction
+                                             : StatusCode::kStackUnderflow;
             break;
         }
-        if (sp_ < info.stack_in) {
-            status_ = StatusCode::kStackUnderflow;
-            break;
-        }
-        if (sp_ + info.stack_change > gas::kMaxStack) {
+        if (sp > lim.max_sp) {
             status_ = StatusCode::kStackOverflow;
             break;
         }
-        if ((gas_ -= info.base_gas) < 0) {
+        if ((gas -= lim.base_gas) < 0) {
             status_ = StatusCode::kOutOfGas;
             break;
         }
-        Step s;
-        if (op == OP_CALL || op == OP_CALLCODE || op == OP_DELEGATECALL || op == OP_STATICCALL)
-            s = op_call(op) ? Step::kNext : Step::kFail;
-        else if (op == OP_CREATE || op == OP_CREATE2)
-            s = op_create(op) ? Step::kNext : Step::kFail;
-        else
-            s = step(op, pc);
+        Step s = fast(op, pc, sp);
+        if (s == Step::kSlow) {
+            sp_ = sp;
+            gas_ = gas;
+            if (op == OP_CALL || op == OP_CALLCODE || op == OP_DELEGATECALL || op == OP_STATICCALL)
+                s = op_call(op) ? Step::kNext : Step::kFail;
+            else if (op == OP_CREATE || op == OP_CREATE2)
+                s = op_create(op) ? Step::kNext : Step::kFail;
+            else
+                s = step(op);
+            sp = sp_;
+            gas = gas_;
+        } else {
+            sp += lim.stack_change;
+        }
         if (s == Step::kNext) {
             ++pc;
         } else if (s != Step::kJumped) {
             break;
         }
     }
+    gas_ = gas;
 
     ExecResult r;
     r.status = status_;
@@ -819,16 +919,32 @@ ExecResult Frame::run() noexcept {
     return r;
 }
 
-}  // namespace
-
-ExecResult execute(Host& host, const Message& msg, BytesView code) noexcept {
+ExecResult run_frame(Host& host, const Message& msg, BytesView code,
+                     const CodeAnalysis& analysis) noexcept {
+    ExecResult r;
     if (msg.gas < 0) {
-        ExecResult r;
         r.status = StatusCode::kOutOfGas;
         return r;
     }
-    Frame frame(host, msg, code);
+    const FrameStack stack;
+    if (stack.words() == nullptr) {
+        r.status = StatusCode::kInternalError;  // out of memory: not the input's fault
+        return r;
+    }
+    Frame frame(host, msg, code, analysis, stack.words());
     return frame.run();
+}
+
+}  // namespace
+
+ExecResult execute(Host& host, const Message& msg, BytesView code) noexcept {
+    return run_frame(host, msg, code, analyze(code));
+}
+
+ExecResult execute(Host& host, const Message& msg, BytesView code, const Hash256& code_hash,
+                   AnalysisCache& cache) noexcept {
+    const std::shared_ptr<const CodeAnalysis> analysis = cache.get(code_hash, code);
+    return run_frame(host, msg, code, *analysis);
 }
 
 }  // namespace xl::evm

@@ -19,6 +19,9 @@
 namespace xl::state {
 class State;
 }
+namespace xl::evm {
+class AnalysisCache;
+}
 
 namespace xl::execution {
 
@@ -35,6 +38,9 @@ struct BlockEnv {
     // Hashes of the previous blocks, newest first: recent_hashes[i] is block number-1-i's.
     // At most 256 are used (BLOCKHASH, Yellow Paper §9.4.2 / eq. 138).
     std::vector<Hash256> recent_hashes;
+    // Analyses of deployed code by code hash, shared across transactions, blocks and threads
+    // (evm/analysis.hpp); null: every frame analyses its code.
+    evm::AnalysisCache* analysis_cache = nullptr;
 };
 
 // Logs and the bloom are protocol types (protocol/receipt.hpp); the names stay here too.

@@ -305,7 +305,10 @@ evm::ExecResult Executor::call_frame(const evm::Message& msg) noexcept {
             r.gas_left = msg.gas;
             return r;
         }
-        r = evm::execute(*this, msg, *code);
+        r = env_.analysis_cache == nullptr
+                ? evm::execute(*this, msg, *code)
+                : evm::execute(*this, msg, *code, load(msg.code_address).code_hash,
+                               *env_.analysis_cache);
     }
     if (r.status != evm::StatusCode::kSuccess) {
         revert(snap);

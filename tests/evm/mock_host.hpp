@@ -43,6 +43,7 @@ public:
     TxContext ctx;
     Address create_result;  // address returned for CREATE/CREATE2
     StatusCode create_status = StatusCode::kSuccess;
+    AnalysisCache* analysis_cache = nullptr;  // if set, nested calls take analyses from it
 
     bool account_exists(const Address& a) const noexcept override { return accounts.count(a) != 0; }
     U256 get_storage(const Address& a, const U256& k) const noexcept override {
@@ -117,6 +118,9 @@ public:
             return r;
         }
         const Bytes code = accounts[msg.code_address].code;  // a copy: the map may change
+        if (analysis_cache != nullptr) {
+            return execute(*this, msg, code, crypto::keccak256(code), *analysis_cache);
+        }
         return execute(*this, msg, code);
     }
     const TxContext& tx_context() const noexcept override { return ctx; }

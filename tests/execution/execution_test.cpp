@@ -8,6 +8,7 @@
 #include "codec/rlp.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/suite.hpp"
+#include "evm/analysis.hpp"
 #include "execution/execution.hpp"
 #include "execution/executor.hpp"
 #include "state/state.hpp"
@@ -344,6 +345,116 @@ TEST(Execution, FakeExponential) {
             << v.factor << " " << v.num << " " << v.den;
     }
     EXPECT_EQ(blob_base_fee(0), U256{1});
+}
+
+// ---- The sm suite (DESIGN.md §2) and the analysis cache ----
+
+// Runtime code of the suite test: with calldata, stores keccak256(calldata) in slot 0 and logs
+// the calldata with that hash as topic; without calldata, REVERTs.
+//   0: CALLDATASIZE ISZERO PUSH1 0x18 JUMPI
+//   5: CALLDATASIZE PUSH1 0 PUSH1 0 CALLDATACOPY        mem[0, n) = calldata
+//  11: CALLDATASIZE PUSH1 0 KECCAK256 DUP1 PUSH1 0 SSTORE
+//  19: CALLDATASIZE PUSH1 0 LOG1 STOP                   LOG1(0, n, topic = hash)
+//  24: JUMPDEST PUSH1 0 PUSH1 0 REVERT
+const Bytes kHashLogger = {0x36, 0x15, 0x60, 0x18, 0x57, 0x36, 0x60, 0x00, 0x60, 0x00,
+                           0x37, 0x36, 0x60, 0x00, 0x20, 0x80, 0x60, 0x00, 0x55, 0x36,
+                           0x60, 0x00, 0xa1, 0x00, 0x5b, 0x60, 0x00, 0x60, 0x00, 0xfd};
+
+// Init code returning kHashLogger: PUSH1 len DUP1 PUSH1 11 PUSH1 0 CODECOPY PUSH1 0 RETURN.
+Bytes hash_logger_init() {
+    Bytes c = {0x60, uint8_t(kHashLogger.size()), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00,
+               0xf3};
+    c.insert(c.end(), kHashLogger.begin(), kHashLogger.end());
+    return c;
+}
+
+// What one run of deploy + call + reverting call leaves, for comparison across runs.
+struct SuiteRun {
+    std::vector<Receipt> receipts;
+    Address created;
+    BytesView code;
+    U256 slot0;
+    Hash256 root;
+};
+
+// Deploys kHashLogger, calls it with "abc" (store + log), then with no data (revert), in
+// transactions of `type`; the state root is taken under `suite`.
+SuiteRun run_hash_logger(Fixture& f, protocol::TxType type, const crypto::CryptoSuite& suite) {
+    SuiteRun out;
+    auto send = [&](std::optional<Address> to, Bytes data) {
+        protocol::Transaction t = f.tx(to, 200'000, 0, std::move(data));
+        t.type = type;
+        auto r = f.run(t);
+        EXPECT_TRUE(r.has_value());
+        if (r.has_value()) out.receipts.push_back(*r);
+    };
+    send(std::nullopt, hash_logger_init());
+    out.created = Address::from(BytesView(
+        crypto::keccak256(rlp::ListBuilder().add_string(kSender).add_uint(0).finish()).data() + 12,
+        20));
+    send(out.created, {'a', 'b', 'c'});
+    send(out.created, {});
+    out.code = f.world.code(out.created);
+    out.slot0 = f.slot(out.created, 0);
+    out.root = *f.world.state_root(suite);
+    return out;
+}
+
+TEST(ExecutionSm, SameEvmResultsUnderBothSuitesDifferentStateRoot) {
+    Fixture fe, fs, fs_keccak_root;
+    const SuiteRun e = run_hash_logger(fe, protocol::TxType::kDynamicFee, crypto::ecdsa_suite());
+    const SuiteRun s = run_hash_logger(fs, protocol::TxType::kSm, crypto::sm_suite());
+    // The sm-suite world committed with keccak: proves the two worlds hold the same accounts.
+    const SuiteRun sk =
+        run_hash_logger(fs_keccak_root, protocol::TxType::kSm, crypto::ecdsa_suite());
+    ASSERT_EQ(e.receipts.size(), 3u);
+    ASSERT_EQ(s.receipts.size(), 3u);
+    EXPECT_TRUE(e.receipts[0].success);
+    EXPECT_TRUE(e.receipts[1].success);
+    EXPECT_FALSE(e.receipts[2].success);  // REVERT
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(s.receipts[i].success, e.receipts[i].success) << i;
+        EXPECT_EQ(s.receipts[i].gas_used, e.receipts[i].gas_used) << i;
+        EXPECT_EQ(s.receipts[i].cumulative_gas_used, e.receipts[i].cumulative_gas_used) << i;
+        EXPECT_EQ(s.receipts[i].logs, e.receipts[i].logs) << i;
+        EXPECT_EQ(s.receipts[i].bloom, e.receipts[i].bloom) << i;
+    }
+    // CREATE's address is Ethereum's (keccak of RLP) in both suites; the code is deployed there.
+    EXPECT_TRUE(fs.world.exists(e.created));
+    EXPECT_EQ(Bytes(s.code.begin(), s.code.end()), kHashLogger);
+    EXPECT_EQ(Bytes(e.code.begin(), e.code.end()), kHashLogger);
+    // KECCAK256 is keccak in both suites, not the suite's SM3.
+    const Bytes abc = {'a', 'b', 'c'};
+    EXPECT_EQ(e.slot0, U256::from_hash(crypto::keccak256(abc)));
+    EXPECT_EQ(s.slot0, e.slot0);
+    EXPECT_NE(s.slot0, U256::from_hash(crypto::sm_suite().hash(abc)));
+    ASSERT_EQ(s.receipts[1].logs.size(), 1u);
+    EXPECT_EQ(s.receipts[1].logs[0].topics.at(0), crypto::keccak256(abc));
+    EXPECT_EQ(s.receipts[1].logs[0].data, abc);
+    EXPECT_TRUE(s.receipts[2].logs.empty());
+    // Same accounts, different ledger hash: the SM3 trie gives another root.
+    EXPECT_EQ(sk.root, e.root);
+    EXPECT_NE(s.root, e.root);
+}
+
+TEST(Execution, AnalysisCacheGivesTheSameResults) {
+    // The same transactions with and without a shared cache of code analyses; the cached run
+    // calls the contract twice, so its analysis is found the second time.
+    evm::AnalysisCache cache;
+    Fixture plain, cached;
+    cached.env.analysis_cache = &cache;
+    const SuiteRun a = run_hash_logger(plain, protocol::TxType::kDynamicFee, crypto::ecdsa_suite());
+    const SuiteRun b =
+        run_hash_logger(cached, protocol::TxType::kDynamicFee, crypto::ecdsa_suite());
+    ASSERT_EQ(a.receipts.size(), b.receipts.size());
+    for (size_t i = 0; i < a.receipts.size(); ++i) {
+        EXPECT_EQ(a.receipts[i].gas_used, b.receipts[i].gas_used) << i;
+        EXPECT_EQ(a.receipts[i].logs, b.receipts[i].logs) << i;
+    }
+    EXPECT_EQ(a.root, b.root);
+    const auto st = cache.stats();
+    EXPECT_EQ(st.misses, 1u);  // the creation frame's initcode is not cached
+    EXPECT_EQ(st.hits, 1u);
 }
 
 }  // namespace
