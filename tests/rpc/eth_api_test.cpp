@@ -228,6 +228,8 @@ TEST_F(EthApiTest, ParameterErrors) {
         {"eth_getBalance", "[\"0x11\"]",
          "invalid argument 0: hex string has length 2, want 40 for address"},
         {"eth_getBalance", "[\"0x111\"]", "invalid argument 0: hex string of odd length"},
+        {"eth_getBalance", "[\"\"]",
+         "invalid argument 0: hex string has length 0, want 40 for address"},
         {"eth_getBalance", "[\"0x111111111111111111111111111111111111111g\"]",
          "invalid argument 0: invalid hex string"},
         {"eth_getBalance", "[5]", "invalid argument 0: expected a hex string, got number"},
