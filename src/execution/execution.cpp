@@ -223,6 +223,7 @@ Result<Receipt, ExecError> apply_transaction(state::State& state, const BlockEnv
                                              uint64_t cumulative_gas) {
     state.begin_transaction();
     auto out = execute_transaction(StateWorld(state), env, tx, sender, cumulative_gas);
+    if (state.failure()) return unexpected(ExecError::kState);  // reads failed: out is void
     if (!out) return unexpected(out.error());
     // The Executor already removed what EIP-161 and EIP-6780 delete; write the rest.
     for (const auto& c : out->changes) {
@@ -238,6 +239,7 @@ Result<Receipt, ExecError> apply_transaction(state::State& state, const BlockEnv
             state.set_storage(c.address, k, v);
     }
     state.finalize_transaction();
+    if (state.failure()) return unexpected(ExecError::kState);
     return std::move(out->receipt);
 }
 

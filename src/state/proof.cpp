@@ -19,7 +19,7 @@ StateError from_trie(trie::TrieError e) noexcept {
 Result<AccountProof, StateError> prove(const storage::Kv& kv, const crypto::CryptoSuite& suite,
                                        const Hash256& root, const Address& address,
                                        std::span<const U256> keys) {
-    if (keys.size() > kMaxProofKeys) return unexpected(StateError::kTrie);
+    if (keys.size() > kMaxProofKeys) return unexpected(StateError::kTooManyKeys);
     AccountProof out;
     out.address = address;
     out.account.code_hash = kEmptyCodeHash;

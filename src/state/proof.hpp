@@ -39,7 +39,7 @@ struct AccountProof {
 };
 
 // kCorrupt if a node is missing (an unknown root included) or undecodable, kStorage on I/O
-// error, kTrie if keys exceed kMaxProofKeys.
+// error, kTooManyKeys beyond kMaxProofKeys keys.
 Result<AccountProof, StateError> prove(const storage::Kv& kv, const crypto::CryptoSuite& suite,
                                        const Hash256& root, const Address& address,
                                        std::span<const U256> keys);

@@ -30,6 +30,8 @@ std::string_view to_string(StateError e) noexcept {
             return "state has no backend to commit to";
         case StateError::kSuiteMismatch:
             return "state root asked under another suite than the backend's";
+        case StateError::kTooManyKeys:
+            return "too many storage keys to prove";
     }
     return "unknown state error";
 }

@@ -18,6 +18,7 @@ enum class StateError {
     kCorrupt,              // stored state does not decode, a trie node or code is missing
     kNoBackend,            // commit() of a State without a backend (docs/spec/state.md §4)
     kSuiteMismatch,        // a backed State asked for a root under another suite
+    kTooManyKeys,          // prove() with more than kMaxProofKeys storage keys
 };
 std::string_view to_string(StateError e) noexcept;
 
