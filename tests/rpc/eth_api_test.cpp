@@ -10,12 +10,17 @@
 #include <string>
 #include <thread>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
 #include "codec/abi.hpp"
 #include "crypto/hash.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/convert.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/fake_backend.hpp"
+#include "rpc/server.hpp"
 
 using namespace xl;
 using namespace xl::rpc;
@@ -1131,4 +1136,119 @@ TEST_F(EthApiTest, BlocksAndPollsConcurrently) {
     ASSERT_EQ(seen.size(), size_t(kBlocks));
     for (int i = 0; i < kBlocks; ++i)
         EXPECT_EQ(seen[size_t(i)], to_hex(backend.blocks[size_t(i) + 1].hash));
+}
+
+// ---- over the real server ----
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using error_code = boost::system::error_code;
+
+// A WebSocket client whose every operation has a deadline, so the test cannot hang.
+class WsClient {
+public:
+    explicit WsClient(uint16_t port) : ws_(ioc_) {
+        ec_ = run([&](auto h) {
+            beast::get_lowest_layer(ws_).async_connect(
+                asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                [h](error_code ec) mutable { h(ec); });
+        });
+        if (ec_) return;
+        ec_ = run([&](auto h) {
+            ws_.async_handshake("127.0.0.1:" + std::to_string(port), "/",
+                                [h](error_code ec) mutable { h(ec); });
+        });
+    }
+    error_code error() const { return ec_; }
+    std::optional<Json> call(const Json& request) {
+        std::string text = request.dump();
+        ws_.text(true);
+        ec_ = run([&](auto h) { ws_.async_write(asio::buffer(text), h); });
+        if (ec_) return std::nullopt;
+        return read();
+    }
+    std::optional<Json> read() {
+        beast::flat_buffer buf;
+        ec_ = run([&](auto h) { ws_.async_read(buf, h); });
+        if (ec_) return std::nullopt;
+        return Json::parse(beast::buffers_to_string(buf.data()));
+    }
+    void close() {
+        ec_ = run([&](auto h) {
+            ws_.async_close(websocket::close_code::normal, [h](error_code ec) mutable { h(ec); });
+        });
+    }
+
+private:
+    template <typename Start>
+    error_code run(Start start) {
+        error_code result = asio::error::would_block;
+        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
+        start([&](error_code ec, auto&&...) { result = ec; });
+        ioc_.restart();
+        ioc_.run();
+        return result;
+    }
+
+    asio::io_context ioc_;
+    websocket::stream<beast::tcp_stream> ws_;
+    error_code ec_;
+};
+
+Json request(int id, const std::string& method, Json params) {
+    return Json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+}
+
+}  // namespace
+
+// ethers' WebSocketProvider path: subscribe over a real WebSocket session, receive the
+// notification of the next block after the subscription's response, unsubscribe, and the
+// session's end drops what is left (a push after it would be a use-after-free under ASan).
+TEST(EthApiOverWebSocket, SubscriptionsLiveAndDieWithTheConnection) {
+    FakeBackend backend;
+    backend.commit(block_of(0, 0, 1000));
+    Dispatcher dispatcher;
+    register_eth_api(dispatcher, backend);
+    ServerConfig config;
+    config.port = 0;
+    auto server = Server::start(config, dispatcher);
+    ASSERT_TRUE(server.has_value()) << server.error();
+
+    WsClient ws((*server)->port());
+    ASSERT_FALSE(ws.error()) << ws.error().message();
+    auto r = ws.call(request(1, "eth_subscribe", {"newHeads"}));
+    ASSERT_TRUE(r.has_value()) << ws.error().message();
+    ASSERT_TRUE((*r)["result"].is_string()) << r->dump();
+    const std::string heads = (*r)["result"];
+    r = ws.call(request(2, "eth_subscribe", {"logs", {{"address", to_hex(kTokenA)}}}));
+    ASSERT_TRUE(r.has_value());
+    const std::string logs = (*r)["result"];
+
+    // Block 1 carries one log of kTokenA: a head, then the log.
+    TxView t = view_of(dynamic_tx(0, 1, 2000));
+    backend.commit(block_of(1, 30000, 1000, {t}),
+                   {receipt_of(t, 30000, 30000, {log_of(kTokenA, {topic(1)})})});
+    auto n = ws.read();
+    ASSERT_TRUE(n.has_value()) << ws.error().message();
+    EXPECT_EQ((*n)["method"], "eth_subscription");
+    EXPECT_EQ((*n)["params"]["subscription"], heads);
+    EXPECT_EQ((*n)["params"]["result"]["number"], "0x1");
+    n = ws.read();
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ((*n)["params"]["subscription"], logs);
+    EXPECT_EQ((*n)["params"]["result"]["topics"][0], to_hex(topic(1)));
+
+    r = ws.call(request(3, "eth_unsubscribe", {heads}));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ((*r)["result"], true);
+    r = ws.call(request(4, "eth_blockNumber", Json::array()));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ((*r)["result"], "0x1");
+
+    ws.close();
+    (*server)->stop();                     // runs the sessions' on_close hooks
+    backend.commit(block_of(2, 0, 1000));  // nobody is left to push to
 }
