@@ -129,10 +129,13 @@ struct Conn {
     uint32_t timeout_ms = kDefaultRpcTimeoutMs;
 };
 
-void add_conn_options(CLI::App* cmd, Conn& c) {
+// --crypto only where it matters: commands that sign.
+void add_conn_options(CLI::App* cmd, Conn& c, bool signs = false) {
     cmd->add_option("--rpc", c.rpc, "The node's JSON-RPC URL")->capture_default_str();
-    cmd->add_option("--crypto", c.crypto,
-                    "ecdsa or sm, if the node does not say (xl_nodeStatus); must match it");
+    if (signs) {
+        cmd->add_option("--crypto", c.crypto,
+                        "ecdsa or sm, if the node does not say (xl_nodeStatus); must match it");
+    }
     cmd->add_option("--rpc-timeout-ms", c.timeout_ms, "Timeout of each RPC step")
         ->capture_default_str();
 }
@@ -264,7 +267,7 @@ struct SendOptions {
 };
 
 void add_send_options(CLI::App* cmd, SendOptions& o) {
-    add_conn_options(cmd, o.conn);
+    add_conn_options(cmd, o.conn, /*signs=*/true);
     add_key_options(cmd, o.key);
     cmd->add_option("--value", o.value, "Value in wei (decimal or 0x-hex; default 0)");
     cmd->add_option("--gas", o.gas, "Gas limit (default: eth_estimateGas)");
