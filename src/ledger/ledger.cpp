@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "codec/rlp.hpp"
+#include "state/backend.hpp"
 #include "state/state.hpp"
 #include "trie/trie.hpp"
 
@@ -183,13 +184,19 @@ LedgerError corrupt(std::string_view what, const Hash256& h) {
         lhs = std::move(*xl_l_r_);                        \
     } while (0)
 
-// The genesis state: adds what it stores to batch and returns the state root. Today the state
-// is in memory only (state::State::state_root), so nothing is added; when the persistent
-// State::commit(batch, suite) lands, this is the one place that switches to it.
-Result<Hash256, LedgerError> write_genesis_state(const Genesis& g, storage::WriteBatch& batch) {
-    (void)batch;
-    auto root = genesis_state_root(g);
-    if (!root) return unexpected(err(Code::kBadGenesis, root.error()));
+// The genesis state of an empty database: a State over the (empty) flat copy takes the alloc
+// and commits it into batch (flat copy, code, trie nodes); returns the state root.
+Result<Hash256, LedgerError> write_genesis_state(const Genesis& g, const storage::Kv& kv,
+                                                 storage::WriteBatch& batch) {
+    const crypto::CryptoSuite& suite = g.crypto_suite();
+    auto backend = state::flat_backend(kv, suite, trie::empty_root(suite));
+    state::State st(backend.get());
+    for (const auto& [addr, acc] : g.alloc)
+        st.put_account(addr, acc);
+    auto root = st.commit(batch, suite);
+    if (!root)
+        return unexpected(err(Code::kBadGenesis,
+                              "genesis state: " + std::string(state::to_string(root.error()))));
     return *root;
 }
 
@@ -304,9 +311,15 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
                               "genesis crypto is " + std::string(genesis.crypto_suite().name()) +
                                   " but the ledger runs " + std::string(suite.name())));
     }
-    storage::WriteBatch batch;
+    // The genesis state root, computed in memory; the empty-database path below writes the
+    // state itself (and checks it gets the same root).
     Hash256 state_root;
-    XL_L_ASSIGN(state_root, write_genesis_state(genesis, batch));
+    {
+        auto root = genesis_state_root(genesis);
+        if (!root) return unexpected(err(Code::kBadGenesis, root.error()));
+        state_root = *root;
+    }
+    storage::WriteBatch batch;
     protocol::Block block0;
     block0.header = genesis_header(genesis, state_root);
     const Hash256 hash0 = block0.header.hash(suite);
@@ -320,6 +333,12 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
         std::optional<Bytes> head;
         XL_L_ASSIGN(head, get_opt(kv, storage::Column::kMeta, as_bytes(kHeadKey), "head"));
         if (head) return unexpected(err(Code::kCorrupt, "head pointer without a genesis hash"));
+        Hash256 written;
+        XL_L_ASSIGN(written, write_genesis_state(genesis, kv, batch));
+        if (written != state_root)
+            return unexpected(err(Code::kBadGenesis,
+                                  "genesis state root differs between the "
+                                  "in-memory and the stored state"));
         put_block(batch, hash0, block0, {}, {});
         batch.put(storage::Column::kMeta, as_bytes(kGenesisKey), hash0);
         batch.put(storage::Column::kMeta, as_bytes(kSchemaKey), schema_value());

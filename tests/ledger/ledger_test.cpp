@@ -13,6 +13,7 @@
 #include "crypto/hash.hpp"
 #include "execution/execution.hpp"
 #include "ledger/ledger.hpp"
+#include "state/backend.hpp"
 #include "storage/rocks_kv.hpp"
 #include "trie/trie.hpp"
 
@@ -230,6 +231,22 @@ TEST_P(LedgerTest, OpenWritesTheGenesisInOneSyncedWriteAndReopens) {
     EXPECT_EQ(faulty_->writes, 0);  // reopening writes nothing
     EXPECT_EQ(ledger_->head_hash(), hash0);
     EXPECT_EQ(ledger_->head(), *want);
+}
+
+TEST_P(LedgerTest, GenesisStateIsStoredInTheSameWrite) {
+    open_ok();
+    const Hash256 root = ledger_->head().state_root;
+    const Address addr = Address::from(Bytes(20, 0x11));
+    for (const auto& backend : {state::flat_backend(*rocks_, suite(), root),
+                                state::trie_backend(*rocks_, suite(), root)}) {
+        auto acc = backend->account(addr);
+        ASSERT_TRUE(acc.has_value() && acc->has_value());
+        EXPECT_EQ((*acc)->balance, U256(1'000'000));
+        auto slot = backend->storage(addr, **acc, U256(1));
+        ASSERT_TRUE(slot.has_value());
+        EXPECT_EQ(*slot, U256(2));
+    }
+    EXPECT_EQ(faulty_->writes, 1);
 }
 
 TEST_P(LedgerTest, AnotherGenesisIsRefused) {
