@@ -174,9 +174,9 @@ public:
 private:
     enum class Step : uint8_t { kNext, kJumped, kStop, kFail, kSlow };
     // The stack-only instructions (arithmetic, comparisons, bits, POP, PUSH, DUP, SWAP, jumps,
-    // PC) on the stack of height `sp`, which run() keeps in a register and then moves by the
-    // opcode's stack change; kSlow for any other instruction. run() has checked the stack
-    // bounds and charged the base gas.
+    // PC; MLOAD, MSTORE, MSTORE8 inside the current memory) on the stack of height `sp`, which
+    // run() keeps in a register and then moves by the opcode's stack change; kSlow for any other
+    // instruction. run() has checked the stack bounds and charged the base gas.
     XL_EVM_STEP_ATTR Step fast(uint8_t op, uint64_t& pc, int sp) noexcept;
     // Runs any other instruction except CALL* and CREATE* on the members sp_ and gas_.
     XL_EVM_STEP_ATTR Step step(uint8_t op) noexcept;
@@ -208,6 +208,10 @@ private:
             return fail(StatusCode::kOutOfGas);
         memory_.resize(size_t(new_words) * 32, 0);
         return true;
+    }
+    // True if [offset, offset + n) lies inside the memory already paid for.
+    bool in_memory(const U256& offset, uint64_t n) const noexcept {
+        return offset.fits_u64() && memory_.size() >= n && offset.low64() <= memory_.size() - n;
     }
     bool fail(StatusCode s) noexcept {
         status_ = s;
@@ -611,6 +615,20 @@ Frame::Step Frame::fast(uint8_t op, uint64_t& pc, int sp) noexcept {
             break;
         case OP_PUSH0:
             end[0] = U256(0);
+            break;
+        // Memory access inside the current size costs no expansion gas (YP §9.4.1), so only
+        // that case is here; anything that may expand memory goes to step().
+        case OP_MLOAD:
+            if (!in_memory(end[-1], 32)) return Step::kSlow;
+            end[-1] = U256::from_be_bytes(BytesView(memory_.data() + end[-1].low64(), 32));
+            break;
+        case OP_MSTORE:
+            if (!in_memory(end[-1], 32)) return Step::kSlow;
+            end[-2].to_be_bytes(memory_.data() + end[-1].low64());
+            break;
+        case OP_MSTORE8:
+            if (!in_memory(end[-1], 1)) return Step::kSlow;
+            memory_[size_t(end[-1].low64())] = uint8_t(end[-2].low64());
             break;
         case OP_JUMP:
         case OP_JUMPI: {

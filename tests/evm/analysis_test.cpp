@@ -236,5 +236,25 @@ TEST(StackArena, NestingBeyondTheArenaUsesTheHeap) {
     EXPECT_GT(host.max_frames, gas::kMaxCallDepth + 1);  // past the arena's blocks
 }
 
+TEST_F(EvmTest, MemoryAccessAtTheEdgeOfPaidMemory) {
+    // MSTORE8(63, 1) pays for 2 words; MLOAD(32) stays inside them (no expansion gas), MLOAD(33)
+    // expands to 3 words: 3 * 3 + 9 / 512 - (3 * 2 + 4 / 512) = 3 more gas.
+    Asm inside;
+    inside.push(1).push(63).op(OP_MSTORE8).push(32).op(OP_MLOAD).ret_top();
+    Asm across;
+    across.push(1).push(63).op(OP_MSTORE8).push(33).op(OP_MLOAD).ret_top();
+    const int64_t gas_inside = used(inside);
+    EXPECT_EQ(word(run(inside)), U256(1));
+    EXPECT_EQ(word(run(across)), U256(1) << 8);
+    EXPECT_EQ(used(across), gas_inside + 3);
+    // MSTORE at the last paid word, then at one byte past it.
+    Asm store;
+    store.push(0).op(OP_MLOAD).op(OP_POP).push(7).push(0).op(OP_MSTORE).push(0).op(OP_MLOAD);
+    store.ret_top();
+    EXPECT_EQ(word(run(store)), U256(7));
+    // ret_top's MSTORE at 0 needs no expansion here: kRetTopGas less the 3 of one word.
+    EXPECT_EQ(used(store), 3 + 3 + 3 + 2 + 3 + 3 + 3 + 3 + 3 + kRetTopGas - 3);
+}
+
 }  // namespace
 }  // namespace xl::evm::test
