@@ -24,12 +24,13 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|conformance' --timeout 1800
 
-# Until the node exists, `make up` builds and shows what the CLI can do.
+# A local chain in ./localnet (created once by `xinlian init`), its node in the background;
+# prints the RPC address. `make down` stops it (the chain's data stays in ./localnet).
 up: build
-	@$(BUILD)/xinlian --help
+	@bash scripts/localnet.sh up $(BUILD)
 
 down:
-	@echo "no local chain is running (the node does not exist yet)"
+	@bash scripts/localnet.sh down $(BUILD)
 
 bench: build
 	@$(BUILD)/bench/xl_bench
