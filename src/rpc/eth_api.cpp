@@ -575,14 +575,16 @@ public:
         }
         std::lock_guard lock(subs_mu_);
         if (subs_.empty()) return;
+        // Every newHeads notification of a block before any of its logs, so that a client
+        // sees a block announced before its logs whatever the subscription ids are.
         Json head;
         for (auto& [id, sub] : subs_) {
-            if (!sub.logs) {
-                if (head.is_null())
-                    head = header_to_json(block.header, block.hash, backend_.suite());
-                sub.session->push(notification(id, head));
-                continue;
-            }
+            if (sub.logs) continue;
+            if (head.is_null()) head = header_to_json(block.header, block.hash, backend_.suite());
+            sub.session->push(notification(id, head));
+        }
+        for (auto& [id, sub] : subs_) {
+            if (!sub.logs) continue;
             for (const auto& l : logs) {
                 if (log_matches(l.log, sub.criteria.addresses, sub.criteria.topics)) {
                     sub.session->push(notification(id, log_to_json(l)));

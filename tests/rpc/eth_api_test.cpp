@@ -959,6 +959,20 @@ TEST_F(EthApiTest, LogsSubscriptionUsesTheFilter) {
     }
     EXPECT_EQ(for_id, 2u);
     EXPECT_EQ(for_any, 3u);
+
+    // With newHeads too: each block's head comes before its logs, whatever the ids.
+    for (int round = 0; round < 8; ++round) {
+        FakeSession s{100u + uint64_t(round), true};
+        ok("eth_subscribe", {"logs"}, &s);
+        ok("eth_subscribe", {"newHeads"}, &s);
+        TxView t = view_of(dynamic_tx(uint64_t(round), 1, 2000));
+        backend.commit(block_of(40, 30000, 1000, {t}),
+                       {receipt_of(t, 30000, 30000, {log_of(kTokenA, {topic(1)})})});
+        ASSERT_EQ(s.pushed.size(), 2u);
+        EXPECT_TRUE(s.pushed[0]["params"]["result"].contains("parentHash"));
+        EXPECT_TRUE(s.pushed[1]["params"]["result"].contains("logIndex"));
+        s.close();
+    }
 }
 
 TEST_F(EthApiTest, SubscriptionsNeedAPushSessionAndAKnownName) {
