@@ -650,9 +650,16 @@ private:
         }
         if (ec == http::error::body_limit) {
             size_t limit = impl_.dispatcher.limits().max_request_bytes;
-            boost::optional<std::uint64_t> length;
-            if (parser_) length = parser_->content_length();
-            std::string size = length ? std::to_string(*length) : "over " + std::to_string(limit);
+            // The parser refuses before the header is done, so content_length() is not
+            // available yet; the field itself is (the parser has validated its digits).
+            std::string size = "over " + std::to_string(limit);
+            if (parser_) {
+                auto field = to_view(parser_->get()[http::field::content_length]);
+                bool digits = !field.empty() && field.size() <= 20 &&
+                              std::all_of(field.begin(), field.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; });
+                if (digits) size = std::string(field);
+            }
             return refuse(http::status::payload_too_large, "application/json",
                           error_body(kLimitExceeded, "request too large: " + size + " > " +
                                                          std::to_string(limit) + " bytes"));
@@ -855,7 +862,16 @@ Result<std::unique_ptr<Server>, std::string> Server::start(const ServerConfig& c
     impl->work.emplace(impl->ioc.get_executor());
     asio::post(impl->acceptor.get_executor(), [p = impl.get()] { p->accept(); });
     for (size_t i = 0; i < config.threads; ++i) {
-        impl->threads.emplace_back([p = impl.get()] { p->ioc.run(); });
+        impl->threads.emplace_back([p = impl.get()] {
+            // Handlers throw nothing but bad_alloc; one that does must not end the thread.
+            for (;;) {
+                try {
+                    p->ioc.run();
+                    return;
+                } catch (...) {
+                }
+            }
+        });
     }
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

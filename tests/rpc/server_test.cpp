@@ -411,8 +411,9 @@ TEST_F(ServerTest, GarbageBytesGet400OrCloseAndNeverStopTheServer) {
     start();
     {
         RawClient c(port());
-        ASSERT_FALSE(
-            c.send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 junk\r\n\r\n", 25)));
+        static constexpr char kTlsHello[] =
+            "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 junk\r\n\r\n";
+        ASSERT_FALSE(c.send(std::string_view(kTlsHello, sizeof kTlsHello - 1)));
         auto r = c.read();
         if (r) {
             EXPECT_EQ(r->result(), http::status::bad_request);
