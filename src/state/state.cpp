@@ -715,6 +715,7 @@ Result<void, StateError> State::commit_account(storage::WriteBatch& batch, RootC
 Result<Hash256, StateError> State::commit(storage::WriteBatch& batch,
                                           const crypto::CryptoSuite& suite) {
     if (backend_ == nullptr) return unexpected(StateError::kNoBackend);
+    if (failure_) return unexpected(*failure_);       // possibly in a transaction cut short
     XL_ASSERT(journal_.empty() && touched_.empty());  // outside a transaction
     auto root = state_root(suite);
     if (!root) return root;

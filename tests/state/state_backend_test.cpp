@@ -272,6 +272,15 @@ TEST_P(StateBackendTest, RandomBlocksMatchTheInMemoryState) {
         ASSERT_EQ(root, *mem.state_root(suite_)) << "block " << block;
         ASSERT_EQ(root_from_flat(kv(), suite_), root) << "block " << block;
         history.emplace_back(root, view(mem));
+        {
+            // EIP-7610's has_storage depends only on the committed state: a State that lived
+            // through the blocks and one reopened at the root agree.
+            auto fb = flat_backend(kv(), suite_, root);
+            State reopened(fb.get());
+            for (uint8_t i = 0; i < kAddresses; ++i)
+                ASSERT_EQ(disk->has_storage(addr(i)), reopened.has_storage(addr(i)))
+                    << "block " << block << " address " << int{i};
+        }
         // Half of the time the node "restarts": a fresh State on the flat copy at the root,
         // or on the tries (whose base then stays at that root while the State commits on).
         if (rng() % 2 == 0) {
