@@ -367,6 +367,30 @@ TEST_F(ServerTest, HttpErrorPaths) {
     (*s)->stop();
 }
 
+TEST_F(ServerTest, Http10ClosesAndPipelinedRequestsAreAnsweredInOrder) {
+    start();
+    {
+        RawClient c(port());
+        std::string body = req(1, "add", "[1,2]");
+        ASSERT_FALSE(c.send("POST / HTTP/1.0\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body));
+        auto r = c.read();
+        ASSERT_TRUE(r);
+        EXPECT_EQ(body_of(r)["result"], 3);
+        EXPECT_TRUE(c.closed_by_server());
+    }
+    RawClient c(port());
+    std::string one = req(1, "add", "[1,1]");
+    std::string two = req(2, "add", "[2,2]");
+    auto frame = [](const std::string& b) {
+        return "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(b.size()) +
+               "\r\n\r\n" + b;
+    };
+    ASSERT_FALSE(c.send(frame(one) + frame(two)));
+    EXPECT_EQ(body_of(c.read())["id"], 1);
+    EXPECT_EQ(body_of(c.read())["id"], 2);
+}
+
 TEST_F(ServerTest, WrongContentTypeIsTolerated) {
     start();
     RawClient c(port());
