@@ -125,7 +125,7 @@ execution::BlockEnv Chain::env_after(const protocol::BlockHeader& parent,
                                      uint64_t timestamp) const {
     execution::BlockEnv env = base_env(parent, parent_hash, proposer, timestamp);
     {
-        std::lock_guard lk(build_mu_);
+        std::lock_guard lk(recent_mu_);
         if (!recent_.empty() && recent_.front() == parent_hash) {
             // The common case (eth_call at latest): the cached window.
             env.recent_hashes.assign(recent_.begin(), recent_.end());
@@ -228,8 +228,11 @@ Result<std::optional<CommittedBlock>, std::string> Chain::build_and_commit(const
         return unexpected("block " + std::to_string(h.number) +
                           " commit failed: " + c.error().message);
     }
-    recent_.push_front(out.hash);
-    if (recent_.size() > kBlockHashWindow) recent_.pop_back();
+    {
+        std::lock_guard rl(recent_mu_);
+        recent_.push_front(out.hash);
+        if (recent_.size() > kBlockHashWindow) recent_.pop_back();
+    }
     lk.unlock();
 
     std::vector<Hash256> gone = out.tx_hashes;

@@ -113,10 +113,13 @@ private:
     std::unique_ptr<txpool::TxPool> pool_;
     std::unique_ptr<txpool::AccountReader> accounts_;
 
-    mutable std::mutex build_mu_;  // the head state, recent_ and the block builder
+    std::mutex build_mu_;           // the head state and the block builder
+    mutable std::mutex recent_mu_;  // recent_ (eth_call reads it while a block builds)
     std::unique_ptr<state::Backend> head_backend_;
     std::unique_ptr<state::State> head_state_;
-    std::deque<Hash256> recent_;  // hashes of the last 256 blocks, newest first
+    // Hashes of the last 256 blocks, newest first. Written only by the builder holding both
+    // build_mu_ and recent_mu_; read under either.
+    std::deque<Hash256> recent_;
 
     std::mutex wait_mu_;
     std::condition_variable wait_cv_;
