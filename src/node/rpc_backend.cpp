@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "codec/abi.hpp"
 #include "core/bytes.hpp"
 #include "execution/call.hpp"
+#include "rpc/convert.hpp"
 #include "state/proof.hpp"
 
 namespace xl::node {
@@ -374,15 +374,9 @@ Result<uint64_t, rpc::Error> RpcBackend::estimate_gas(const rpc::CallRequest& re
     if (st.failure()) return unexpected(state_error(*st.failure()));
     if (!est) return unexpected(server_error(std::string(execution::to_string(est.error()))));
     if (est->success) return est->gas;
-    if (est->at_cap.status == evm::StatusCode::kRevert) {
-        rpc::Error e{rpc::kExecutionReverted, "execution reverted", std::nullopt};
-        // "execution reverted: <reason>" for Error(string), as geth prints it.
-        auto reason = abi::decode_revert(est->at_cap.output);
-        if (reason && reason->kind == abi::Revert::Kind::kError)
-            e.message += ": " + reason->message;
-        e.data = to_hex(est->at_cap.output);
-        return unexpected(std::move(e));
-    }
+    // Code 3, "execution reverted[: reason]" with the revert data, as geth gives it.
+    if (est->at_cap.status == evm::StatusCode::kRevert)
+        return unexpected(rpc::revert_error(est->at_cap.output));
     if (est->at_cap.status == evm::StatusCode::kOutOfGas)
         return unexpected(
             server_error("gas required exceeds allowance (" + std::to_string(cap) + ")"));

@@ -609,11 +609,19 @@ std::optional<uint64_t> TxPool::pending_nonce(const Address& sender) const {
 }
 
 uint64_t TxPool::pending_nonce(const Address& sender, const AccountReader& state) const {
-    const uint64_t from = state.nonce(sender);
-    std::lock_guard lk(impl_->mu);
-    auto sit = impl_->senders.find(sender);
-    if (sit == impl_->senders.end()) return from;
-    return run_end(sit->second, from);
+    // A block commit writes the state, then calls remove_committed. Reading the state nonce
+    // again after looking at the pool catches a commit that slipped in between (the pool may
+    // already have dropped txs that the first read still counted as future): retry then.
+    for (;;) {
+        const uint64_t from = state.nonce(sender);
+        uint64_t end = from;
+        {
+            std::lock_guard lk(impl_->mu);
+            auto sit = impl_->senders.find(sender);
+            if (sit != impl_->senders.end()) end = run_end(sit->second, from);
+        }
+        if (state.nonce(sender) == from) return end;
+    }
 }
 
 size_t TxPool::size() const {
