@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
+#include "core/assert.hpp"
 #include "crypto/hash.hpp"
 #include "evm/analysis.hpp"
 #include "evm/gas.hpp"
@@ -127,6 +129,59 @@ int64_t memory_cost(int64_t words) noexcept {
     return gas::kMemoryWord * words + words * words / gas::kMemoryQuadDivisor;
 }
 
+// A frame's EVM memory (YP §9.4.1): bytes that read as zero until written and only grow, in
+// steps of at least double. Small buffers come from calloc; from kMapBytes on, from an anonymous
+// mapping, whose pages the kernel zeroes only when first touched, so an expansion to 1 MiB of
+// which little is used costs little beyond its gas (stStaticCall's 1,024 frames of 1 MiB).
+// Bytes past size() are always zero (only [0, size()) is ever written; growth copies size()).
+class FrameMemory {
+public:
+    static constexpr size_t kMapBytes = size_t{256} << 10;
+    static constexpr size_t kMinBytes = 1024;
+
+    FrameMemory() = default;
+    FrameMemory(const FrameMemory&) = delete;
+    FrameMemory& operator=(const FrameMemory&) = delete;
+    ~FrameMemory() { release(data_, cap_); }
+
+    uint8_t* data() noexcept { return data_; }
+    size_t size() const noexcept { return size_; }
+    uint8_t& operator[](size_t i) noexcept { return data_[i]; }
+
+    // Grows to n > size() bytes. Running out of address space is the node's failure, not the
+    // transaction's: it stops the process, as std::vector's bad_alloc in noexcept code did.
+    void grow(size_t n) noexcept {
+        if (n > cap_) {
+            const size_t cap = std::max({n, cap_ * 2, kMinBytes});
+            uint8_t* p = acquire(cap);
+            XL_ASSERT(p != nullptr);
+            if (size_ != 0) std::memcpy(p, data_, size_);
+            release(data_, cap_);
+            data_ = p;
+            cap_ = cap;
+        }
+        size_ = n;
+    }
+
+private:
+    static uint8_t* acquire(size_t bytes) noexcept {
+        if (bytes < kMapBytes) return static_cast<uint8_t*>(std::calloc(bytes, 1));
+        void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+    }
+    static void release(uint8_t* p, size_t bytes) noexcept {
+        if (p == nullptr) return;
+        if (bytes < kMapBytes)
+            std::free(p);
+        else
+            munmap(p, bytes);
+    }
+
+    uint8_t* data_ = nullptr;
+    size_t size_ = 0;
+    size_t cap_ = 0;
+};
+
 // What run() checks before every instruction, from op_table() in 8 bytes per opcode: the
 // stack height must be in [min_sp, max_sp] and base_gas is charged. An undefined opcode gets
 // a min_sp no stack reaches, so one comparison sends it to the error path.
@@ -206,7 +261,7 @@ private:
         const int64_t old_words = int64_t(memory_.size() / 32);
         if (!use(memory_cost(new_words) - memory_cost(old_words)))
             return fail(StatusCode::kOutOfGas);
-        memory_.resize(size_t(new_words) * 32, 0);
+        memory_.grow(size_t(new_words) * 32);
         return true;
     }
     // True if [offset, offset + n) lies inside the memory already paid for.
@@ -262,7 +317,7 @@ private:
     int sp_ = 0;
     int64_t gas_;
     int64_t refund_ = 0;
-    Bytes memory_;
+    FrameMemory memory_;
     Bytes return_data_;
     StatusCode status_ = StatusCode::kSuccess;
     Bytes output_;
@@ -848,7 +903,7 @@ Frame::Step Frame::step(uint8_t op) noexcept {
             uint64_t off = 0;
             if (!(ok = expand(offset, size, &off))) break;
             const size_t n = size.is_zero() ? 0 : size_t(size.low64());
-            output_.assign(memory_.begin() + ptrdiff_t(off), memory_.begin() + ptrdiff_t(off + n));
+            output_.assign(memory_.data() + off, memory_.data() + off + n);
             if (op == OP_REVERT) status_ = StatusCode::kRevert;
             running = false;
             break;

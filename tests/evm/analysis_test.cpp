@@ -256,5 +256,20 @@ TEST_F(EvmTest, MemoryAccessAtTheEdgeOfPaidMemory) {
     EXPECT_EQ(used(store), 3 + 3 + 3 + 2 + 3 + 3 + 3 + 3 + 3 + kRetTopGas - 3);
 }
 
+TEST_F(EvmTest, MemoryKeepsItsBytesAcrossGrowthIntoAMapping) {
+    // MSTORE(0, 0xabc), then MSTORE8 at 300 KiB (past FrameMemory's mapping threshold); after
+    // the move MLOAD(0) + MLOAD(200 KiB) must be 0xabc (kept; untouched memory reads zero).
+    // Returns that sum and MSIZE.
+    Asm a;
+    a.push(0xabc).push(0).op(OP_MSTORE).push(0xff).push(300 * 1024).op(OP_MSTORE8);
+    a.push(0).op(OP_MLOAD).push(200 * 1024).op(OP_MLOAD).op(OP_ADD);
+    a.op(OP_MSIZE).push(32).op(OP_MSTORE).push(0).op(OP_MSTORE).push(64).push(0).op(OP_RETURN);
+    const ExecResult r = run(a, 10'000'000);
+    ASSERT_EQ(r.status, StatusCode::kSuccess);
+    ASSERT_EQ(r.output.size(), 64u);
+    EXPECT_EQ(U256::from_be_bytes(BytesView(r.output).first(32)), U256(0xabc));
+    EXPECT_EQ(U256::from_be_bytes(BytesView(r.output).subspan(32)), U256(300 * 1024 + 32));
+}
+
 }  // namespace
 }  // namespace xl::evm::test
