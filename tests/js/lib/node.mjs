@@ -57,6 +57,25 @@ export function cli(args, timeoutMs = 60000) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+// Runs the CLI without blocking the event loop (the node's log pipes keep draining); kills it
+// after timeoutMs. Resolves { status, stdout, stderr }.
+export function cliAsync(args, timeoutMs = 60000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(XINLIAN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => { stdout += c; });
+    child.stderr.on('data', (c) => { stderr += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      if (signal) reject(new Error(`xinlian ${args.join(' ')}: killed by ${signal}\n${stderr}`));
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
+
 export async function startNode({ crypto = 'ecdsa', devAccounts = 4, blockIntervalMs = 200 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'xl-js-'));
   const out = join(dir, 'net');
