@@ -43,7 +43,10 @@ async function deploy(name, wallet, ...args) {
   return { contract: c, receipt: r };
 }
 
-const T = (name, fn) => test(name, { timeout: kTestMs }, async (t) => node.logged(fn)(t));
+const T = (name, fn) => test(name, { timeout: kTestMs }, async (t) => {
+  if (!node) throw new Error('the node did not start (see the before hook)');
+  return node.logged(fn)(t);
+});
 
 before(async () => {
   artifacts = compileFile('Tokens.sol');
@@ -63,12 +66,12 @@ before(async () => {
     console.error(`---- node log (deploy) ----\n${node.log()}\n---- end of node log ----`);
     throw e;
   }
-});
+}, { timeout: kTestMs });
 
 after(async () => {
   provider?.destroy();
   if (node) await node.stop();
-});
+}, { timeout: 15000 });
 
 T('ERC-20, ERC-721 and AccessControl: transfers, approvals, transferFrom, events', async () => {
   const [a, b, c] = wallets;
@@ -291,11 +294,18 @@ T('WebSocket subscriptions: block and contract event listeners', async () => {
     const blocks = [];
     let gotBlock;
     const blockP = new Promise((resolve) => { gotBlock = resolve; });
-    await ws.on('block', (n) => { blocks.push(n); gotBlock(n); });
-    const eventP = new Promise((resolve) => {
-      wsToken.on('Transfer', (from, to, value, ev) => {
-        if (from === a.address && to === b.address && value === 4242n) resolve({ from, to, value, ev });
-      });
+    let target; // a block number whose newHeads notification the test waits for
+    let gotTarget;
+    const targetP = new Promise((resolve) => { gotTarget = resolve; });
+    await ws.on('block', (n) => {
+      blocks.push(n);
+      gotBlock(n);
+      if (target !== undefined && blocks.includes(target)) gotTarget(true);
+    });
+    let gotEvent;
+    const eventP = new Promise((resolve) => { gotEvent = resolve; });
+    await wsToken.on('Transfer', (from, to, value, ev) => {
+      if (from === a.address && to === b.address && value === 4242n) gotEvent({ from, to, value, ev });
     });
     // ethers sends eth_subscribe asynchronously, right after the first request below; the node
     // handles a session's messages in order, so once the second answers the subscriptions exist.
@@ -310,12 +320,9 @@ T('WebSocket subscriptions: block and contract event listeners', async () => {
     assert.equal(ev.ev.log.blockNumber, r.blockNumber);
     const n = await withTimeout(blockP, kWaitMs, 'block over WebSocket');
     assert.ok(typeof n === 'number' && n > 0);
-    const seen = await withTimeout(
-      new Promise((resolve) => {
-        const check = () => (blocks.includes(r.blockNumber) ? resolve(true) : setTimeout(check, 20));
-        check();
-      }),
-      kWaitMs, `block ${r.blockNumber} over WebSocket`);
+    target = r.blockNumber;
+    if (blocks.includes(target)) gotTarget(true);
+    const seen = await withTimeout(targetP, kWaitMs, `block ${r.blockNumber} over WebSocket`);
     assert.ok(seen);
   } finally {
     ws.destroy();

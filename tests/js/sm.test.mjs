@@ -18,7 +18,10 @@ const kCliMs = 30000;
 
 let node, counter, iface, counterAddr, beforeAdd;
 
-const T = (name, fn) => test(name, { timeout: kTestMs }, async (t) => node.logged(fn)(t));
+const T = (name, fn) => test(name, { timeout: kTestMs }, async (t) => {
+  if (!node) throw new Error('the node did not start (see the before hook)');
+  return node.logged(fn)(t);
+});
 
 // Runs `xinlian <args> --rpc <node>`; returns the result; asserts the exit status.
 async function x(args, wantStatus = 0) {
@@ -46,11 +49,11 @@ before(async () => {
   counter = compileFile('Counter.sol').Counter;
   iface = new Interface(counter.abi);
   node = await startNode({ crypto: 'sm', devAccounts: 3, blockIntervalMs: 200 });
-});
+}, { timeout: kTestMs });
 
 after(async () => {
   if (node) await node.stop();
-});
+}, { timeout: 15000 });
 
 T('the node reports the sm suite', async () => {
   const status = await result('xl_nodeStatus', []);
