@@ -487,6 +487,8 @@ struct CallOptions {
     std::vector<std::string> args;
 };
 
+bool is_tag(const std::string& s);  // latest, earliest, pending, safe, finalized
+
 void run_call(const CallOptions& o) {
     const Address to = parse_address("--to", o.to);
     Bytes data;
@@ -506,7 +508,11 @@ void run_call(const CallOptions& o) {
     if (!o.from.empty()) call["from"] = to_hex(parse_address("--from", o.from).view());
     if (!data.empty()) call["data"] = to_hex(data);
     Node node(o.conn);
-    const Json result = node.call("eth_call", Json::array({call, o.block}));
+    // --block: a tag, a block hash, or a number (decimal or 0x-hex) sent as a quantity.
+    Json block = o.block;
+    if (!is_tag(o.block) && !(o.block.size() == 66 && o.block.starts_with("0x")))
+        block = parse_u256("--block", o.block).to_hex();
+    const Json result = node.call("eth_call", Json::array({call, block}));
     if (!result.is_string()) fail("the node returned invalid call output: " + result.dump());
     if (o.returns.empty()) {
         std::cout << result.get<std::string>() << "\n";

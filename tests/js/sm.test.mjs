@@ -110,7 +110,6 @@ T('call and transact: add() changes the count, emits its event', async () => {
   const raw = (await x(['call', '--to', counterAddr, '--sig', 'count()'])).stdout.trim();
   assert.equal(BigInt(raw), 46n);
   // The call at the block before the transaction sees the old value.
-  // (0x-hex: a decimal --block is sent to eth_call as is; see the todo test below.)
   const before = BigInt(rc.blockNumber) - 1n;
   const old = JSON.parse((await x([
     'call', '--to', counterAddr, '--sig', 'count()', '--returns', '(uint256)', '--block', '0x' + before.toString(16),
@@ -170,12 +169,8 @@ T('reverts: xinlian call prints the reason; a reverting send is refused by its e
   assert.deepEqual(count, ['46']);
 });
 
-// docs/cli.md: `xinlian call --block latest|NUMBER`. A decimal NUMBER reaches eth_call as "41"
-// and the node refuses it ("hex string without 0x prefix"): src/cli/console_cmd.cpp run_call
-// passes o.block unconverted (run_block converts with parse_u256(...).to_hex()).
-test('xinlian call --block with a decimal number', {
-  timeout: kTestMs, todo: 'cli: run_call sends a decimal --block to eth_call unconverted',
-}, async () => {
+// docs/cli.md: `xinlian call --block latest|NUMBER`: a decimal NUMBER works as 0x-hex does.
+test('xinlian call --block with a decimal number', { timeout: kTestMs }, async () => {
   assert.ok(beforeAdd !== undefined, 'needs the add() test');
   const old = JSON.parse((await x([
     'call', '--to', counterAddr, '--sig', 'count()', '--returns', '(uint256)', '--block', String(beforeAdd),
