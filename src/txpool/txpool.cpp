@@ -179,6 +179,8 @@ std::string_view to_string(AddCode c) noexcept {
             return "pool_full";
         case AddCode::kSenderLimit:
             return "sender_limit";
+        case AddCode::kUnprotected:
+            return "unprotected";
     }
     return "unknown";
 }
@@ -234,6 +236,13 @@ struct TxPool::Impl {
         if ((tx->chain_id && *tx->chain_id != U256(chain_id)) ||
             (!tx->chain_id && tx->type != protocol::TxType::kLegacy)) {
             p.error = from_tx_error(TxError::kInvalidChainId);
+            return p;
+        }
+        // A legacy transaction without a chain id is valid on every chain that shares the
+        // sender's key; go-ethereum refuses them over RPC unless told otherwise, and so do we.
+        if (!tx->chain_id && !config.allow_unprotected) {
+            p.error = err(AddCode::kUnprotected,
+                          "only replay-protected (EIP-155) transactions allowed over RPC");
             return p;
         }
         // Decoding is canonical, so raw is the envelope and its hash the transaction hash.

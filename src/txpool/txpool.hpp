@@ -41,6 +41,9 @@ struct Config {
     uint64_t max_nonce_gap = 1'000;        // nonce > state nonce + gap -> refused
     unsigned price_bump_percent = 10;      // replacement rule (geth's default)
     unsigned threads = 0;                  // signature workers; 0 = hardware_concurrency
+    // Legacy transactions signed without a chain id (pre-EIP-155) replay on any chain; they
+    // are refused unless this is set (go-ethereum's --rpc.allow-unprotected-txs).
+    bool allow_unprotected = false;
 };
 
 // The latest committed state as the pool sees it (the node implements it over its state).
@@ -83,6 +86,7 @@ enum class AddCode {
     kUnderpriced,           // "replacement transaction underpriced"
     kPoolFull,              // "txpool is full"
     kSenderLimit,           // "account limit exceeded" (max_per_sender)
+    kUnprotected,           // legacy without EIP-155 chain id, unless Config::allow_unprotected
 };
 // The code's name, for logs and tests ("already_known").
 std::string_view to_string(AddCode c) noexcept;

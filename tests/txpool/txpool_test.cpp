@@ -459,9 +459,18 @@ TEST_P(TxPoolTest, SetBaseFeeAndGasLimitApplyToLaterAdmissions) {
 
 TEST_P(TxPoolTest, LegacyTransactionsOfTheEcdsaSuite) {
     if (suite().id() != crypto::SuiteId::kEcdsa) GTEST_SKIP() << "legacy is an ecdsa type";
-    auto pool = make_pool();
     const Signer a = signer();
-    // EIP-155 and pre-EIP-155 (no chain id: valid on every chain).
+    // Pre-EIP-155 (no chain id: valid on every chain) is refused by default, as geth does.
+    EXPECT_EQ(
+        add_error(
+            *make_pool(),
+            raw_tx(a, {.nonce = 0, .chain_id = std::nullopt, .type = protocol::TxType::kLegacy}),
+            state_),
+        "only replay-protected (EIP-155) transactions allowed over RPC");
+    Config allow;
+    allow.allow_unprotected = true;
+    auto pool = make_pool(allow);
+    // EIP-155 and, when allowed, pre-EIP-155.
     ASSERT_EQ(add_error(*pool, raw_tx(a, {.nonce = 0, .type = protocol::TxType::kLegacy}), state_),
               "");
     ASSERT_EQ(
