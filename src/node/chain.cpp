@@ -117,6 +117,7 @@ execution::BlockEnv Chain::base_env(const protocol::BlockHeader& parent, const H
     env.base_fee = genesis_.base_fee;
     env.blob_base_fee = execution::blob_base_fee(0);
     env.chain_id = genesis_.chain_id;
+    env.analysis_cache = &analysis_;
     return env;
 }
 

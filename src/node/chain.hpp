@@ -30,6 +30,7 @@
 #include "core/bytes.hpp"
 #include "core/result.hpp"
 #include "crypto/suite.hpp"
+#include "evm/analysis.hpp"
 #include "execution/execution.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/ledger.hpp"
@@ -113,6 +114,8 @@ private:
     std::unique_ptr<txpool::TxPool> pool_;
     std::unique_ptr<txpool::AccountReader> accounts_;
 
+    // Jump-destination analyses by code hash, shared by block building and RPC calls.
+    mutable evm::AnalysisCache analysis_;
     std::mutex build_mu_;           // the head state and the block builder
     mutable std::mutex recent_mu_;  // recent_ (eth_call reads it while a block builds)
     std::unique_ptr<state::Backend> head_backend_;
