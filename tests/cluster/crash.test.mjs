@@ -402,7 +402,7 @@ test('a node refuses a database of another genesis', { timeout: 30000 }, async (
   const n = new NodeProc(other.config);
   const exit = await withTimeout(n.exited, 15000, 'node on a foreign database to exit')
     .catch(async (e) => { await n.kill(); throw new Error(`${e.message}\n${n.tail()}`); });
-  assert.notEqual(exit.code, 0, `exit ${JSON.stringify(exit)}\n${n.tail()}`);
+  assert.equal(exit.code, 1, `exit ${JSON.stringify(exit)}\n${n.tail()}`);
   assert.match(n.log, /database belongs to another chain/, n.tail());
 });
 
