@@ -18,5 +18,6 @@ void add_init_command(CLI::App& app);
 // tx send, deploy, call, block, receipt; after add_tx_command (tx send joins its group).
 void add_console_commands(CLI::App& app);
 void add_node_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace xl::cli

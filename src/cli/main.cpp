@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     xl::cli::add_init_command(app);
     xl::cli::add_console_commands(app);
     xl::cli::add_node_command(app);
+    xl::cli::add_bench_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

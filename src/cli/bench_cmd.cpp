@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: Apache-2.0
+// `xinlian bench`: end-to-end throughput of a node over standard JSON-RPC (issue 4).
+//
+//   xinlian bench --rpc URL (--key K.json [--password-file F] | --private-key-file F)
+//       --workload transfer|erc20|storage --txs N --senders K [--concurrency C] [--batch B]
+//       [--crypto ecdsa|sm]
+//
+// Funds K fresh senders from the key (erc20: deploys a minimal token and gives each sender
+// tokens; storage: deploys a contract that writes one slot per call), pre-signs all N
+// transactions (timed apart), submits them in JSON-RPC batches of B over C keep-alive HTTP
+// connections, follows new blocks (eth_getBlockReceipts, else per-transaction receipts in
+// batches), checks every receipt succeeded and that the receivers' balances add up, and
+// prints TPS and p50/p95 latency (submission -> receipt seen) as its last line. Only
+// standard eth_ methods for ecdsa, so it runs unchanged against Hardhat (chain id 31337).
+// Single-threaded apart from the C submitting threads, which share nothing but an atomic
+// batch index and their own slots of the result vectors.
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/password.hpp"
+#include "cli/rpc_client.hpp"
+#include "crypto/keystore.hpp"
+#include "crypto/suite.hpp"
+#include "protocol/transaction.hpp"
+
+namespace xl::cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using protocol::Transaction;
+using protocol::TxType;
+
+// Limits (STYLE.md 8).
+inline constexpr uint64_t kMaxTxs = 10'000'000;
+inline constexpr uint64_t kMaxSenders = 100'000;
+inline constexpr uint32_t kMaxConcurrency = 64;
+inline constexpr uint32_t kMaxBatch = 1000;  // the node's JsonRpc max_batch
+inline constexpr uint32_t kReceiptBatch = 500;
+inline constexpr size_t kMaxKeyFileSize = 1024;
+inline constexpr uint32_t kPollMs = 10;
+inline constexpr uint32_t kDefaultWaitSeconds = 600;
+inline constexpr uint64_t kTransferGas = 21'000;
+
+// Minimal token, hand-written (contracts/bench/README would hold the listing): balance of an
+// address at storage slot = the address; the constructor gives the deployer 2^128; any call
+// is transfer(address to, uint256 amount) with ABI calldata (selector not checked), reverting
+// when the balance is short, returning 1. No Transfer event.
+//   runtime: amt=cd[0x24]; bal=sload(caller); if bal<amt revert; sstore(caller,bal-amt);
+//            sstore(to, sload(to)+amt); return 1
+inline constexpr const char* kTokenInit =
+    "0x600160801b3355602880601260003960"
+    "00f3"
+    "6024353354818110602357819003335560043580548201905560016000526020"
+    "6000f35b600080fd";
+// Storage: sstore(calldata[0], caller); each call writes a fresh slot.
+inline constexpr const char* kStoreInit = "0x600680600b6000396000f3336000355500";
+
+[[noreturn]] void fail(const std::string& message) {
+    throw CLI::RuntimeError(message, 1);
+}
+
+std::string trim(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+        s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+        ++i;
+    return s.substr(i);
+}
+
+std::string read_small_file(const std::string& path, size_t max) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) fail("cannot read " + path);
+    std::string s(max + 1, '\0');
+    f.read(s.data(), static_cast<std::streamsize>(s.size()));
+    s.resize(static_cast<size_t>(f.gcount()));
+    if (s.size() > max) fail(path + " is larger than " + std::to_string(max) + " bytes");
+    return s;
+}
+
+U256 quantity(const Json& j, const std::string& what) {
+    if (j.is_string()) {
+        if (auto v = U256::from_string(j.get<std::string>())) return *v;
+    }
+    fail("the node returned an invalid " + what + ": " + j.dump().substr(0, 200));
+}
+
+// A keep-alive HTTP/1.1 connection sending JSON-RPC requests or batches. Blocking calls
+// without deadlines: a benchmark tool against a node one controls.
+class Conn {
+public:
+    explicit Conn(const HttpUrl& url) : url_(url), socket_(ioc_) {
+        tcp::resolver resolver(ioc_);
+        beast::error_code ec;
+        auto eps = resolver.resolve(url.host, url.port, ec);
+        if (!ec) asio::connect(socket_, eps, ec);
+        if (ec) fail("connecting to " + url.host + ":" + url.port + ": " + ec.message());
+        socket_.set_option(tcp::no_delay(true));
+    }
+
+    Json post(const Json& body) {
+        http::request<http::string_body> req{http::verb::post, url_.target, 11};
+        req.set(http::field::host, url_.host);
+        req.set(http::field::content_type, "application/json");
+        req.keep_alive(true);
+        req.body() = body.dump();
+        req.prepare_payload();
+        beast::error_code ec;
+        http::write(socket_, req, ec);
+        if (ec) fail("writing to the node: " + ec.message());
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(kMaxRpcResponseBytes);
+        http::read(socket_, buffer_, parser, ec);
+        if (ec) fail("reading from the node: " + ec.message());
+        Json r = Json::parse(parser.get().body(), nullptr, false);
+        if (r.is_discarded())
+            fail("the node sent invalid JSON: " + parser.get().body().substr(0, 200));
+        return r;
+    }
+
+    // One call: the result, or fail with the error.
+    Json call(const std::string& method, Json params) {
+        Json r = post({{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}});
+        if (r.contains("error")) fail(method + ": " + r["error"].dump().substr(0, 300));
+        return r.value("result", Json());
+    }
+    // One batch: the results in request order; a request's error fails unless allow_errors
+    // (then its slot holds {"error": ...}).
+    std::vector<Json> batch(const std::string& method, const std::vector<Json>& params,
+                            bool allow_errors = false) {
+        Json req = Json::array();
+        for (size_t i = 0; i < params.size(); ++i) {
+            req.push_back(
+                {{"jsonrpc", "2.0"}, {"id", i}, {"method", method}, {"params", params[i]}});
+        }
+        Json r = post(req);
+        if (!r.is_array() || r.size() != params.size()) {
+            fail(method + " batch: unexpected response " + r.dump().substr(0, 300));
+        }
+        std::vector<Json> out(params.size());
+        for (auto& e : r) {
+            const uint64_t id = e.value("id", uint64_t{0});
+            if (id >= out.size()) fail(method + " batch: bad id in " + e.dump().substr(0, 200));
+            if (e.contains("error")) {
+                if (!allow_errors) fail(method + ": " + e["error"].dump().substr(0, 300));
+                out[id] = Json{{"error", e["error"]}};
+            } else {
+                out[id] = e.value("result", Json());
+            }
+        }
+        return out;
+    }
+
+private:
+    HttpUrl url_;
+    asio::io_context ioc_;
+    tcp::socket socket_;
+    beast::flat_buffer buffer_;
+};
+
+struct Options {
+    std::string rpc = "http://127.0.0.1:8545";
+    std::string key, password_file, private_key_file, crypto;
+    std::string workload = "transfer";
+    uint64_t txs = 0, senders = 0;
+    uint32_t concurrency = 4, batch = 100, wait_seconds = kDefaultWaitSeconds;
+};
+
+void validate(const Options& o) {
+    if (o.txs == 0 || o.txs > kMaxTxs) fail("--txs must be 1.." + std::to_string(kMaxTxs));
+    if (o.senders == 0 || o.senders > kMaxSenders || o.senders > o.txs) {
+        fail("--senders must be 1.." + std::to_string(kMaxSenders) + " and at most --txs");
+    }
+    if (o.concurrency == 0 || o.concurrency > kMaxConcurrency) {
+        fail("--concurrency must be 1.." + std::to_string(kMaxConcurrency));
+    }
+    if (o.batch == 0 || o.batch > kMaxBatch)
+        fail("--batch must be 1.." + std::to_string(kMaxBatch));
+    if (o.key.empty() == o.private_key_file.empty()) {
+        fail("give exactly one of --key and --private-key-file");
+    }
+    if (!o.crypto.empty() && !crypto::suite_by_name(o.crypto)) {
+        fail("unknown crypto suite '" + o.crypto + "' (expected ecdsa or sm)");
+    }
+}
+
+crypto::SecretKey load_key(const Options& o, const crypto::CryptoSuite& suite) {
+    if (!o.private_key_file.empty()) {
+        auto sk = fixed_from_hex<32>(trim(read_small_file(o.private_key_file, kMaxKeyFileSize)));
+        if (!sk || !suite.public_key(*sk)) fail("invalid secret key in " + o.private_key_file);
+        return *sk;
+    }
+    std::optional<std::string> pw;
+    if (!o.password_file.empty()) pw = o.password_file;
+    auto key = crypto::decrypt_keystore(read_small_file(o.key, crypto::kMaxKeystoreSize),
+                                        read_password(pw, "Password: ", false));
+    if (!key) fail(o.key + ": " + std::string(crypto::to_string(key.error())));
+    if (key->suite != suite.id()) fail(o.key + " holds a key of the other crypto suite");
+    return key->secret;
+}
+
+struct Signer {
+    const crypto::CryptoSuite* suite = nullptr;
+    uint64_t chain_id = 0;
+    U256 max_fee, tip;
+
+    // Signs; returns {raw hex, hash hex}.
+    std::pair<std::string, std::string> sign(const crypto::SecretKey& sk, uint64_t nonce,
+                                             std::optional<Address> to, U256 value, Bytes data,
+                                             uint64_t gas) const {
+        Transaction tx;
+        tx.type = suite->id() == crypto::SuiteId::kSm ? TxType::kSm : TxType::kDynamicFee;
+        tx.chain_id = U256(chain_id);
+        tx.nonce = nonce;
+        tx.to = to;
+        tx.value = value;
+        tx.data = std::move(data);
+        tx.gas_limit = gas;
+        tx.max_fee = max_fee;
+        tx.max_priority_fee = tip;
+        if (auto s = tx.sign(*suite, sk); !s) fail("signing: " + std::string(to_string(s.error())));
+        return {to_hex(tx.encode()), to_hex(tx.hash(*suite).view())};
+    }
+};
+
+Address address_of(const crypto::CryptoSuite& suite, const crypto::SecretKey& sk) {
+    auto pk = suite.public_key(sk);
+    if (!pk) fail("invalid generated key");
+    return suite.address(*pk);
+}
+
+Bytes word(const U256& v) {
+    Bytes b(32);
+    v.to_be_bytes(b.data());
+    return b;
+}
+
+Bytes transfer_call(const Address& to, const U256& amount) {
+    Bytes d = {0xa9, 0x05, 0x9c, 0xbb};
+    Bytes a(12, 0);
+    a.insert(a.end(), to.view().begin(), to.view().end());
+    d.insert(d.end(), a.begin(), a.end());
+    Bytes w = word(amount);
+    d.insert(d.end(), w.begin(), w.end());
+    return d;
+}
+
+std::string slot_of(const Address& a) {
+    Bytes s(12, 0);
+    s.insert(s.end(), a.view().begin(), a.view().end());
+    return to_hex(s);
+}
+
+// Follows the chain from block `from` until every hash in `want` has a receipt (or the
+// deadline); records when each was seen and whether it succeeded. Returns the next block.
+struct Tracker {
+    Conn& conn;
+    bool block_receipts = true;  // eth_getBlockReceipts until the node says it has none
+    uint64_t next_block = 0;
+
+    void run(const std::unordered_map<std::string, size_t>& want,
+             std::vector<Clock::time_point>& seen, std::vector<uint8_t>& ok,
+             uint32_t wait_seconds) {
+        size_t remaining = want.size();
+        const auto deadline = Clock::now() + std::chrono::seconds(wait_seconds);
+        while (remaining > 0) {
+            const uint64_t head =
+                quantity(conn.call("eth_blockNumber", Json::array()), "block number").low64();
+            if (next_block > head) {
+                if (Clock::now() > deadline) {
+                    fail(std::to_string(remaining) + " transactions without a receipt after " +
+                         std::to_string(wait_seconds) + " s");
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+                continue;
+            }
+            for (; next_block <= head; ++next_block) {
+                const auto now = Clock::now();
+                for (const Json& r : receipts(next_block)) {
+                    auto it = want.find(r.value("transactionHash", std::string()));
+                    if (it == want.end() || seen[it->second] != Clock::time_point{}) continue;
+                    seen[it->second] = now;
+                    ok[it->second] = r.value("status", std::string()) == "0x1";
+                    --remaining;
+                }
+            }
+        }
+    }
+
+    std::vector<Json> receipts(uint64_t n) {
+        const std::string num = U256(n).to_hex();
+        if (block_receipts) {
+            auto r = conn.batch("eth_getBlockReceipts", {Json::array({num})}, true);
+            if (r[0].is_array()) return r[0].get<std::vector<Json>>();
+            block_receipts = false;  // method not found (Hardhat): per-transaction receipts
+        }
+        const Json block = conn.call("eth_getBlockByNumber", Json::array({num, false}));
+        std::vector<Json> out;
+        if (!block.is_object()) return out;
+        std::vector<Json> params;
+        for (const Json& h : block.value("transactions", Json::array()))
+            params.push_back(Json::array({h}));
+        for (size_t i = 0; i < params.size(); i += kReceiptBatch) {
+            std::vector<Json> part(
+                params.begin() + long(i),
+                params.begin() + long(std::min(params.size(), i + kReceiptBatch)));
+            for (auto& r : conn.batch("eth_getTransactionReceipt", part))
+                out.push_back(std::move(r));
+        }
+        return out;
+    }
+};
+
+double seconds(Clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+// Sends signed setup transactions and waits for them all, failing on any failure.
+void setup_round(Conn& conn, Tracker& tracker,
+                 const std::vector<std::pair<std::string, std::string>>& txs,
+                 const std::string& what, uint32_t wait_seconds) {
+    std::unordered_map<std::string, size_t> want;
+    std::vector<Json> params;
+    for (size_t i = 0; i < txs.size(); ++i) {
+        want.emplace(txs[i].second, i);
+        params.push_back(Json::array({txs[i].first}));
+    }
+    for (size_t i = 0; i < params.size(); i += kMaxBatch) {
+        std::vector<Json> part(params.begin() + long(i),
+                               params.begin() + long(std::min(params.size(), i + kMaxBatch)));
+        conn.batch("eth_sendRawTransaction", part);
+    }
+    std::vector<Clock::time_point> seen(txs.size());
+    std::vector<uint8_t> ok(txs.size());
+    tracker.run(want, seen, ok, wait_seconds);
+    if (std::count(ok.begin(), ok.end(), 0) > 0) fail(what + ": a setup transaction failed");
+}
+
+void run(const Options& o) {
+    validate(o);
+    auto url = parse_http_url(o.rpc);
+    if (!url) fail(to_string(url.error()));
+    Conn conn(*url);
+
+    Signer signer;
+    signer.suite = o.crypto.empty() ? &crypto::ecdsa_suite() : crypto::suite_by_name(o.crypto);
+    signer.chain_id = quantity(conn.call("eth_chainId", Json::array()), "chain id").low64();
+    const U256 base_fee = quantity(conn.call("eth_getBlockByNumber", Json::array({"latest", false}))
+                                       .value("baseFeePerGas", Json("0x0")),
+                                   "base fee");
+    signer.tip = U256(1'000'000'000);  // 1 gwei
+    signer.max_fee = base_fee + base_fee + base_fee + signer.tip;
+    const crypto::CryptoSuite& suite = *signer.suite;
+    const crypto::SecretKey master = load_key(o, suite);
+    const Address master_addr = address_of(suite, master);
+    uint64_t master_nonce =
+        quantity(conn.call("eth_getTransactionCount",
+                           Json::array({to_hex(master_addr.view()), "pending"})),
+                 "nonce")
+            .low64();
+    Tracker tracker{conn};
+    tracker.next_block =
+        quantity(conn.call("eth_blockNumber", Json::array()), "block number").low64() + 1;
+
+    const uint64_t k = o.senders;
+    std::vector<crypto::SecretKey> keys(k);
+    std::vector<Address> senders(k), receivers(k);
+    for (uint64_t i = 0; i < k; ++i) {
+        keys[i] = suite.generate_key();
+        senders[i] = address_of(suite, keys[i]);
+        receivers[i] = address_of(suite, suite.generate_key());
+    }
+
+    // Contract, if any.
+    std::optional<Address> contract;
+    const bool erc20 = o.workload == "erc20", storage = o.workload == "storage";
+    if (erc20 || storage) {
+        auto code = from_hex(erc20 ? kTokenInit : kStoreInit);
+        auto tx = signer.sign(master, master_nonce++, std::nullopt, U256(0), *code, 200'000);
+        setup_round(conn, tracker, {tx}, "deploying the contract", o.wait_seconds);
+        const Json r = conn.call("eth_getTransactionReceipt", Json::array({tx.second}));
+        auto a = fixed_from_hex<20>(r.value("contractAddress", std::string()));
+        if (!a) fail("no contract address in the deployment receipt");
+        contract = Address(*a);
+    }
+    const uint64_t per_sender = (o.txs + k - 1) / k;
+    uint64_t gas = kTransferGas;
+    const U256 value = U256(1);
+    if (contract) {
+        // Upper bound: the first write to a fresh receiver (or slot) from a funded account.
+        Json call = {{"from", to_hex(master_addr.view())}, {"to", to_hex(contract->view())}};
+        call["data"] = to_hex(erc20 ? transfer_call(receivers[0], value) : word(U256(1)));
+        gas = quantity(conn.call("eth_estimateGas", Json::array({call})), "gas").low64() * 3 / 2;
+    }
+    // Fund the senders (gas, and the value for transfers; tokens for erc20).
+    {
+        const U256 fund = U256(per_sender) * (U256(gas) * signer.max_fee + value);
+        std::vector<std::pair<std::string, std::string>> txs;
+        for (uint64_t i = 0; i < k; ++i) {
+            txs.push_back(signer.sign(master, master_nonce++, senders[i], fund, {}, kTransferGas));
+            if (erc20) {
+                txs.push_back(signer.sign(master, master_nonce++, contract, U256(0),
+                                          transfer_call(senders[i], U256(per_sender)), gas));
+            }
+        }
+        setup_round(conn, tracker, txs, "funding the senders", o.wait_seconds);
+    }
+
+    // Pre-sign, in rounds: nonce r of every sender before nonce r+1 of any.
+    const auto sign_start = Clock::now();
+    std::vector<std::string> raw(o.txs), hashes(o.txs);
+    for (uint64_t i = 0; i < o.txs; ++i) {
+        const uint64_t s = i % k, nonce = i / k;
+        std::pair<std::string, std::string> t;
+        if (erc20) {
+            t = signer.sign(keys[s], nonce, contract, U256(0), transfer_call(receivers[s], value),
+                            gas);
+        } else if (storage) {
+            t = signer.sign(keys[s], nonce, contract, U256(0), word(U256(i + 1)), gas);
+        } else {
+            t = signer.sign(keys[s], nonce, receivers[s], value, {}, gas);
+        }
+        raw[i] = std::move(t.first);
+        hashes[i] = std::move(t.second);
+    }
+    const double sign_s = seconds(Clock::now() - sign_start);
+    std::unordered_map<std::string, size_t> want;
+    want.reserve(o.txs);
+    for (size_t i = 0; i < hashes.size(); ++i)
+        want.emplace(hashes[i], i);
+
+    // Submit.
+    const size_t batches = (o.txs + o.batch - 1) / o.batch;
+    std::vector<Clock::time_point> submitted(o.txs), seen(o.txs);
+    std::vector<uint8_t> ok(o.txs);
+    std::atomic<size_t> next{0};
+    std::vector<std::string> errors(o.concurrency);
+    const auto start = Clock::now();
+    std::vector<std::thread> workers;
+    for (uint32_t w = 0; w < o.concurrency; ++w) {
+        workers.emplace_back([&, w] {
+            try {
+                Conn c(*url);
+                for (size_t b; (b = next.fetch_add(1)) < batches;) {
+                    const size_t lo = b * o.batch, hi = std::min<size_t>(o.txs, lo + o.batch);
+                    std::vector<Json> params;
+                    for (size_t i = lo; i < hi; ++i)
+                        params.push_back(Json::array({raw[i]}));
+                    const auto t = Clock::now();
+                    for (size_t i = lo; i < hi; ++i)
+                        submitted[i] = t;
+                    c.batch("eth_sendRawTransaction", params);
+                }
+            } catch (const std::exception& e) {
+                errors[w] = e.what();
+                next.store(batches);
+            }
+        });
+    }
+    std::string track_error;
+    try {
+        tracker.run(want, seen, ok, o.wait_seconds);
+    } catch (const std::exception& e) {
+        track_error = e.what();
+    }
+    for (auto& t : workers)
+        t.join();
+    for (const auto& e : errors) {
+        if (!e.empty()) fail("submitting: " + e);
+    }
+    if (!track_error.empty()) fail(track_error);
+    const auto end = *std::max_element(seen.begin(), seen.end());
+    const double total_s = seconds(end - start);
+    const auto failed = std::count(ok.begin(), ok.end(), 0);
+    if (failed > 0) fail(std::to_string(failed) + " transactions failed (status 0)");
+
+    // Balances add up over the receivers.
+    U256 sum(0);
+    for (uint64_t i = 0; i < k; i += kReceiptBatch) {
+        std::vector<Json> params;
+        for (uint64_t j = i; j < std::min(k, i + kReceiptBatch); ++j) {
+            if (erc20) {
+                params.push_back(
+                    Json::array({to_hex(contract->view()), slot_of(receivers[j]), "latest"}));
+            } else {
+                params.push_back(Json::array({to_hex(receivers[j].view()), "latest"}));
+            }
+        }
+        if (storage) continue;
+        for (const Json& b : conn.batch(erc20 ? "eth_getStorageAt" : "eth_getBalance", params)) {
+            sum = sum + quantity(b, "balance");
+        }
+    }
+    if (!storage && sum != U256(o.txs) * value) {
+        fail("receivers hold " + sum.to_hex() + ", expected " + (U256(o.txs) * value).to_hex());
+    }
+    if (storage) {  // every slot holds its writer
+        for (uint64_t i = 0; i < o.txs; i += kReceiptBatch) {
+            std::vector<Json> params;
+            for (uint64_t j = i; j < std::min<uint64_t>(o.txs, i + kReceiptBatch); ++j) {
+                params.push_back(
+                    Json::array({to_hex(contract->view()), to_hex(word(U256(j + 1))), "latest"}));
+            }
+            const auto got = conn.batch("eth_getStorageAt", params);
+            for (size_t j = 0; j < got.size(); ++j) {
+                Bytes w(12, 0);
+                const Address& writer = senders[(i + j) % k];
+                w.insert(w.end(), writer.view().begin(), writer.view().end());
+                if (quantity(got[j], "slot") != U256::from_be_bytes(w)) {
+                    fail("storage slot " + std::to_string(i + j + 1) + " does not hold its writer");
+                }
+            }
+        }
+    }
+
+    std::vector<double> lat(o.txs);
+    for (size_t i = 0; i < o.txs; ++i)
+        lat[i] = seconds(seen[i] - submitted[i]);
+    std::sort(lat.begin(), lat.end());
+    auto pct = [&](double p) {
+        return lat[std::min(lat.size() - 1, size_t(p * double(lat.size())))];
+    };
+    std::cout << "setup: " << k << " senders funded; signing " << o.txs << " txs took "
+              << std::fixed << std::setprecision(2) << sign_s << " s ("
+              << uint64_t(double(o.txs) / sign_s) << " tx/s, excluded)\n";
+    std::cout << o.workload << ": " << o.txs << " txs in " << std::setprecision(2) << total_s
+              << " s = " << uint64_t(double(o.txs) / total_s) << " tx/s, latency p50 " << pct(0.50)
+              << " s p95 " << pct(0.95) << " s (" << suite.name() << ")" << std::endl;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto o = std::make_shared<Options>();
+    auto* cmd = app.add_subcommand("bench", "End-to-end throughput of a node over JSON-RPC");
+    cmd->add_option("--rpc", o->rpc, "The node's JSON-RPC URL")->capture_default_str();
+    cmd->add_option("--key", o->key, "Keystore file of the funding account");
+    cmd->add_option("--password-file", o->password_file, "File holding the keystore password");
+    cmd->add_option("--private-key-file", o->private_key_file, "Funding secret key as hex");
+    cmd->add_option("--workload", o->workload, "transfer, erc20 or storage")
+        ->check(CLI::IsMember({"transfer", "erc20", "storage"}))
+        ->capture_default_str();
+    cmd->add_option("--txs", o->txs, "Transactions to measure")->required();
+    cmd->add_option("--senders", o->senders, "Fresh sender accounts")->required();
+    cmd->add_option("--concurrency", o->concurrency, "HTTP connections submitting")
+        ->capture_default_str();
+    cmd->add_option("--batch", o->batch, "Transactions per JSON-RPC batch")->capture_default_str();
+    cmd->add_option("--crypto", o->crypto, "ecdsa (default) or sm: must match the node");
+    cmd->add_option("--wait-seconds", o->wait_seconds, "How long to wait for receipts")
+        ->capture_default_str();
+    cmd->callback([o] {
+        try {
+            run(*o);
+        } catch (const CLI::RuntimeError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            throw;
+        }
+    });
+}
+
+}  // namespace xl::cli
