@@ -56,6 +56,7 @@ inline constexpr uint64_t kMaxSenders = 100'000;
 inline constexpr uint32_t kMaxConcurrency = 64;
 inline constexpr uint32_t kMaxBatch = 1000;  // the node's JsonRpc max_batch
 inline constexpr uint32_t kReceiptBatch = 500;
+inline constexpr size_t kSetupChunk = 500;  // below the pool max_nonce_gap
 inline constexpr size_t kMaxKeyFileSize = 1024;
 inline constexpr uint32_t kPollMs = 10;
 inline constexpr uint32_t kDefaultWaitSeconds = 600;
@@ -335,25 +336,25 @@ double seconds(Clock::duration d) {
     return std::chrono::duration<double>(d).count();
 }
 
-// Sends signed setup transactions and waits for them all, failing on any failure.
+// Sends signed setup transactions in chunks (the pool bounds how far one sender's nonces may
+// run ahead: max_nonce_gap) and waits for each chunk, failing on any failure.
 void setup_round(Conn& conn, Tracker& tracker,
                  const std::vector<std::pair<std::string, std::string>>& txs,
                  const std::string& what, uint32_t wait_seconds) {
-    std::unordered_map<std::string, size_t> want;
-    std::vector<Json> params;
-    for (size_t i = 0; i < txs.size(); ++i) {
-        want.emplace(txs[i].second, i);
-        params.push_back(Json::array({txs[i].first}));
+    for (size_t lo = 0; lo < txs.size(); lo += kSetupChunk) {
+        const size_t hi = std::min(txs.size(), lo + kSetupChunk);
+        std::unordered_map<std::string, size_t> want;
+        std::vector<Json> params;
+        for (size_t i = lo; i < hi; ++i) {
+            want.emplace(txs[i].second, i - lo);
+            params.push_back(Json::array({txs[i].first}));
+        }
+        conn.batch("eth_sendRawTransaction", params);
+        std::vector<Clock::time_point> seen(hi - lo);
+        std::vector<uint8_t> ok(hi - lo);
+        tracker.run(want, seen, ok, wait_seconds);
+        if (std::count(ok.begin(), ok.end(), 0) > 0) fail(what + ": a setup transaction failed");
     }
-    for (size_t i = 0; i < params.size(); i += kMaxBatch) {
-        std::vector<Json> part(params.begin() + long(i),
-                               params.begin() + long(std::min(params.size(), i + kMaxBatch)));
-        conn.batch("eth_sendRawTransaction", part);
-    }
-    std::vector<Clock::time_point> seen(txs.size());
-    std::vector<uint8_t> ok(txs.size());
-    tracker.run(want, seen, ok, wait_seconds);
-    if (std::count(ok.begin(), ok.end(), 0) > 0) fail(what + ": a setup transaction failed");
 }
 
 void run(const Options& o) {
