@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test test-asan up down bench bench-evm clean
+.PHONY: deps build test test-asan up down bench bench-evm bench-node clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -38,6 +38,10 @@ bench: build
 # EVM speed against @ethereumjs/evm (docs/PERFORMANCE.md, "EVM (issue 3)"); needs node and npm.
 bench-evm: build
 	@cd bench/evm && npm install --no-audit --no-fund >/dev/null && node compare.mjs ../../$(BUILD)/xinlian
+
+# End-to-end node throughput, 1 validator, ecdsa and sm (docs/PERFORMANCE.md, "Node (issue 4)").
+bench-node: build
+	@bash bench/hardhat/node_bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
