@@ -166,6 +166,11 @@ std::optional<std::string> Dispatcher::handle(std::string_view body, Session& se
         request = Json::parse(body);
     } catch (const Json::parse_error& e) {
         return error_text(kNullId, Error{kParseError, parse_error_message(e.what()), std::nullopt});
+    } catch (const Json::exception&) {
+        // nlohmann throws out_of_range (not parse_error) for a number beyond a double, e.g.
+        // 1e400: still malformed input, never a crash (found by the jsonrpc fuzzer).
+        return error_text(kNullId,
+                          Error{kParseError, "parse error: number out of range", std::nullopt});
     }
     return respond(request, session);
 }

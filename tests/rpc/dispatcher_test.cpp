@@ -109,6 +109,10 @@ TEST_F(DispatcherTest, MalformedJsonIsParseError) {
     EXPECT_EQ(call("")["error"]["code"], kParseError);
     EXPECT_EQ(call("\xff\xfe garbage")["error"]["code"], kParseError);
     EXPECT_EQ(call(R"({"a":"\xff"})")["error"]["code"], kParseError);  // invalid UTF-8
+    // A number beyond a double: nlohmann throws out_of_range, not parse_error (fuzzer find).
+    Json big = call(R"({"jsonrpc":"2.0","id":1e400,"method":"add"})");
+    EXPECT_EQ(big["error"]["code"], kParseError) << big.dump();
+    EXPECT_EQ(big["error"]["message"], "parse error: number out of range");
 }
 
 TEST_F(DispatcherTest, WrongOrMissingVersionIsInvalidRequest) {
