@@ -35,6 +35,7 @@
 #include "ledger/genesis.hpp"
 #include "ledger/ledger.hpp"
 #include "protocol/block.hpp"
+#include "protocol/consensus.hpp"
 #include "state/backend.hpp"
 #include "state/state.hpp"
 #include "storage/kv.hpp"
@@ -48,6 +49,18 @@ struct CommittedBlock {
     Hash256 hash;
     std::vector<Hash256> tx_hashes;
     std::vector<ledger::ReceiptRecord> receipts;
+};
+
+// A block executed on top of the committed head but not committed: built by the proposer
+// (Chain::propose) or checked by a validator before it votes (Chain::execute). commit() writes
+// it without executing again. Valid only while the head it was executed on is the head.
+struct ExecutedBlock {
+    protocol::Block block;  // header complete
+    Hash256 hash;
+    std::vector<Hash256> tx_hashes;
+    std::vector<ledger::ReceiptRecord> receipts;
+    Hash256 parent_hash;           // the head it was executed on
+    storage::WriteBatch state_batch;  // the state changes, for the commit
 };
 
 struct ChainOptions {
@@ -83,6 +96,28 @@ public:
     // failed.
     Result<std::optional<CommittedBlock>, std::string> build_and_commit(const Address& proposer,
                                                                         uint64_t timestamp);
+
+    // ---- consensus (issue 5): propose / execute / commit with certificates ----
+    // The proposer's block on top of the head: transactions from the pool (none if the pool is
+    // empty), executed; header.prev_certificate_hash = prev_certificate_hash (zero at height 1).
+    // An error only on storage failure (the chain is then failed).
+    Result<std::shared_ptr<const ExecutedBlock>, std::string> propose(
+        const Address& proposer, uint64_t timestamp, const Hash256& prev_certificate_hash);
+    // Execute-before-vote: executes `block` on top of the head (senders from the pool when it
+    // holds the transaction, recovered otherwise) and checks that its header is exactly what
+    // execution gives: parent, number, state/transactions/receipts roots, gas used, gas limit,
+    // bloom, base fee, validator set hash, timestamp >= the parent's. The error says what
+    // differs ("state root 0x… != executed 0x…"). Results are cached by block hash.
+    Result<std::shared_ptr<const ExecutedBlock>, std::string> execute(const protocol::Block& block);
+    // Commits an executed block with its certificate (and, if given, makes prev_certificate
+    // the stored certificate of the previous height) in the block's one write; removes its
+    // transactions from the pool; tells the on_commit listeners.
+    Result<CommittedBlock, std::string> commit(
+        const ExecutedBlock& executed, const protocol::CommitCertificate& certificate,
+        const std::optional<protocol::CommitCertificate>& prev_certificate);
+    // The stored certificate of a committed height (nullopt for 0 or above the head).
+    Result<std::optional<protocol::CommitCertificate>, std::string> certificate(
+        uint64_t height) const;
 
     // Blocks until the pool has transactions, the deadline passes, or wake() is called.
     void wait_for_txs(std::chrono::steady_clock::time_point deadline);
