@@ -10,6 +10,10 @@
 
 namespace xl::node {
 
+std::string_view to_string(Role r) noexcept {
+    return r == Role::kObserver ? "observer" : "validator";
+}
+
 Result<HostPort, std::string> parse_host_port(const std::string& text, bool allow_zero) {
     const auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
@@ -115,7 +119,7 @@ Result<Config, std::string> load_config(const std::filesystem::path& file) {
             std::filesystem::path x(p);
             return x.is_absolute() ? x : dir / x;
         };
-        static const std::set<std::string> kSections = {"chain", "node",   "rpc",
+        static const std::set<std::string> kSections = {"chain", "node",   "consensus", "rpc",
                                                         "p2p",   "txpool", "log"};
         for (const auto& [k, v] : root.as_table())
             if (!kSections.count(k)) return unexpected(fname + ": unknown section [" + k + "]");
@@ -129,7 +133,27 @@ Result<Config, std::string> load_config(const std::filesystem::path& file) {
         c.data_dir = path(node.str("data_dir", "data"));
         c.validator_key = path(node.str("validator_key", std::nullopt));
         c.password_file = path(node.str("password_file", std::nullopt));
+        const std::string role = node.str("role", "validator");
+        if (role == "validator") {
+            c.role = Role::kValidator;
+        } else if (role == "observer") {
+            c.role = Role::kObserver;
+        } else {
+            return unexpected(node.where("role") + "must be \"validator\" or \"observer\"");
+        }
         node.finish();
+
+        Section cons(root, "consensus", fname);
+        c.timeout_propose_ms =
+            cons.num("timeout_propose_ms", c.timeout_propose_ms, kMinTimeoutMs, kMaxTimeoutMs);
+        c.timeout_prevote_ms =
+            cons.num("timeout_prevote_ms", c.timeout_prevote_ms, kMinTimeoutMs, kMaxTimeoutMs);
+        c.timeout_precommit_ms =
+            cons.num("timeout_precommit_ms", c.timeout_precommit_ms, kMinTimeoutMs, kMaxTimeoutMs);
+        c.timeout_delta_ms = cons.num("timeout_delta_ms", c.timeout_delta_ms, 0, kMaxTimeoutMs);
+        c.rebroadcast_ms =
+            cons.num("rebroadcast_ms", c.rebroadcast_ms, kMinRebroadcastMs, kMaxTimeoutMs);
+        cons.finish();
 
         Section rpc(root, "rpc", fname);
         auto listen = parse_host_port(rpc.str("listen", "127.0.0.1:8545"), true);

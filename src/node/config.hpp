@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -20,6 +21,17 @@ struct HostPort {
     uint16_t port = 0;
 };
 
+// [node] role: a validator signs votes (its key must be in the genesis validator set); an
+// observer follows the chain, verifies certificates and serves RPC, never signs (its key must
+// not be in the set).
+enum class Role : uint8_t { kValidator, kObserver };
+std::string_view to_string(Role r) noexcept;
+
+// Bounds of the [consensus] keys, in milliseconds.
+inline constexpr uint64_t kMinTimeoutMs = 1;
+inline constexpr uint64_t kMaxTimeoutMs = 600'000;
+inline constexpr uint64_t kMinRebroadcastMs = 10;
+
 struct Config {
     std::filesystem::path file;  // the config file itself; relative paths are relative to its dir
     // [chain]
@@ -29,6 +41,13 @@ struct Config {
     std::filesystem::path data_dir;
     std::filesystem::path validator_key;
     std::filesystem::path password_file;
+    Role role = Role::kValidator;
+    // [consensus] (defaults as consensus::Config; round r waits timeout + r * delta)
+    uint64_t timeout_propose_ms = 1000;
+    uint64_t timeout_prevote_ms = 500;
+    uint64_t timeout_precommit_ms = 500;
+    uint64_t timeout_delta_ms = 500;
+    uint64_t rebroadcast_ms = 1000;
     // [rpc]
     HostPort rpc{"127.0.0.1", 8545};
     std::vector<std::string> cors_origins;

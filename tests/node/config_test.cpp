@@ -37,6 +37,13 @@ name = "node0"
 data_dir = "data"
 validator_key = "keys/validator.json"
 password_file = "keys/password"
+role = "observer"
+[consensus]
+timeout_propose_ms = 3000
+timeout_prevote_ms = 1500
+timeout_precommit_ms = 1200
+timeout_delta_ms = 0
+rebroadcast_ms = 2000
 [rpc]
 listen = "127.0.0.1:8547"
 cors_origins = ["*"]
@@ -69,6 +76,12 @@ TEST_F(ConfigTest, FullFileLoadsWithPathsRelativeToIt) {
     ASSERT_EQ(c->peers.size(), 2u);
     EXPECT_EQ(c->txpool_max_per_sender, 10u);
     EXPECT_EQ(c->log_level, "debug");
+    EXPECT_EQ(c->role, Role::kObserver);
+    EXPECT_EQ(c->timeout_propose_ms, 3000u);
+    EXPECT_EQ(c->timeout_prevote_ms, 1500u);
+    EXPECT_EQ(c->timeout_precommit_ms, 1200u);
+    EXPECT_EQ(c->timeout_delta_ms, 0u);
+    EXPECT_EQ(c->rebroadcast_ms, 2000u);
 }
 
 TEST_F(ConfigTest, MinimalFileGetsDefaults) {
@@ -79,6 +92,12 @@ TEST_F(ConfigTest, MinimalFileGetsDefaults) {
     EXPECT_EQ(c->genesis, "/abs/genesis.json");
     EXPECT_EQ(c->rpc.port, 8545);
     EXPECT_EQ(c->log_level, "info");
+    EXPECT_EQ(c->role, Role::kValidator);
+    EXPECT_EQ(c->timeout_propose_ms, 1000u);
+    EXPECT_EQ(c->timeout_prevote_ms, 500u);
+    EXPECT_EQ(c->timeout_precommit_ms, 500u);
+    EXPECT_EQ(c->timeout_delta_ms, 500u);
+    EXPECT_EQ(c->rebroadcast_ms, 1000u);
 }
 
 void expect_error(const Result<Config, std::string>& r, const std::string& part) {
@@ -104,6 +123,21 @@ TEST_F(ConfigTest, MistakesAreNamed) {
     level.replace(level.find("\"debug\""), 7, "\"loud\"");
     expect_error(load_config(write(level)), "[log] level");
     expect_error(load_config(write(std::string(kFull) + "[extra]\n")), "unknown section [extra]");
+    std::string role = kFull;
+    role.replace(role.find("\"observer\""), 10, "\"leader\"");
+    expect_error(load_config(write(role)), "[node] role: must be \"validator\" or \"observer\"");
+    std::string zero = kFull;
+    zero.replace(zero.find("timeout_propose_ms = 3000"), 25, "timeout_propose_ms = 0");
+    expect_error(load_config(write(zero)), "[consensus] timeout_propose_ms: must be in 1..600000");
+    std::string big = kFull;
+    big.replace(big.find("rebroadcast_ms = 2000"), 21, "rebroadcast_ms = 600001");
+    expect_error(load_config(write(big)), "[consensus] rebroadcast_ms");
+    std::string low = kFull;
+    low.replace(low.find("rebroadcast_ms = 2000"), 21, "rebroadcast_ms = 5");
+    expect_error(load_config(write(low)), "[consensus] rebroadcast_ms: must be in 10..");
+    std::string unknown = kFull;
+    unknown.replace(unknown.find("timeout_delta_ms"), 16, "timeout_delta");
+    expect_error(load_config(write(unknown)), "[consensus] timeout_delta: unknown key");
 }
 
 TEST(HostPort, Parses) {
