@@ -67,8 +67,8 @@ struct Stats {
 
 struct Config {
     std::string listen_host = "127.0.0.1";
-    uint16_t listen_port = 0;         // 0: any free port (port() tells which)
-    std::vector<std::string> peers;   // "host:port" to dial and keep dialled
+    uint16_t listen_port = 0;                  // 0: any free port (port() tells which)
+    std::vector<std::string> peers;            // "host:port" to dial and keep dialled
     std::filesystem::path ca_cert, cert, key;  // PEM files
     size_t max_frame = kDefaultMaxFrame;
     size_t max_queue_bytes = size_t{128} << 20;  // per peer
