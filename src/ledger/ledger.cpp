@@ -51,6 +51,7 @@ constexpr uint8_t kHeaderPrefix = 'h';  // kBlocks: 'h' || hash -> header RLP
 constexpr uint8_t kBodyPrefix = 'b';    // kBlocks: 'b' || hash -> RLP([tx, ...])
 constexpr uint8_t kNumberPrefix = 'n';  // kIndex: 'n' || be64(number) -> hash
 constexpr uint8_t kTxPrefix = 't';      // kIndex: 't' || tx hash -> RLP([number, hash, index])
+constexpr uint8_t kCertPrefix = 'c';    // kIndex: 'c' || be64(height) -> certificate RLP
 constexpr std::string_view kGenesisKey = "genesis";   // kMeta -> genesis hash
 constexpr std::string_view kSchemaKey = "schema";     // kMeta -> be32(kSchemaVersion)
 constexpr std::string_view kHeadKey = "head";         // kMeta -> head hash
@@ -72,6 +73,12 @@ void put_be(Bytes& out, uint64_t v, size_t bytes) {
 Bytes number_key(uint64_t number) {
     Bytes k{kNumberPrefix};
     put_be(k, number, 8);
+    return k;
+}
+
+Bytes certificate_key(uint64_t height) {
+    Bytes k{kCertPrefix};
+    put_be(k, height, 8);
     return k;
 }
 
@@ -556,9 +563,46 @@ Result<std::optional<ReceiptRecord>, LedgerError> Ledger::receipt(const Hash256&
     return std::optional<ReceiptRecord>(std::move(*r));
 }
 
+Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::load_certificate(
+    uint64_t height) const {
+    using Out = std::optional<protocol::CommitCertificate>;
+    std::optional<Bytes> raw;
+    XL_L_ASSIGN(raw,
+                get_opt(*kv_, storage::Column::kIndex, certificate_key(height), "certificate"));
+    if (!raw) return Out{};
+    auto c = protocol::CommitCertificate::decode(*raw);
+    if (!c || c->height != height) {
+        return unexpected(
+            err(Code::kCorrupt, "certificate of block " + std::to_string(height) + " damaged"));
+    }
+    return Out(std::move(*c));
+}
+
+Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::certificate(
+    uint64_t height) const {
+    if (height == 0 || height > head_number()) return std::optional<protocol::CommitCertificate>{};
+    return load_certificate(height);
+}
+
+Result<void, LedgerError> Ledger::commit(
+    const protocol::Block& block, const std::vector<ReceiptRecord>& receipts,
+    storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
+    const std::optional<protocol::CommitCertificate>& prev_certificate) {
+    return commit_impl(block, receipts, state_batch, &certificate,
+                       prev_certificate ? &*prev_certificate : nullptr);
+}
+
 Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
                                          const std::vector<ReceiptRecord>& receipts,
                                          storage::WriteBatch state_batch) {
+    return commit_impl(block, receipts, state_batch, nullptr, nullptr);
+}
+
+Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
+                                              const std::vector<ReceiptRecord>& receipts,
+                                              storage::WriteBatch& state_batch,
+                                              const protocol::CommitCertificate* certificate,
+                                              const protocol::CommitCertificate* prev_certificate) {
     std::lock_guard commit_lock(commit_mu_);
     const protocol::BlockHeader& h = block.header;
     const uint64_t number = head_number();
@@ -607,6 +651,46 @@ Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
     if (rroot != h.receipts_root) return invalid("receipts root mismatch");
 
     const Hash256 hash = h.hash(*suite_);
+    Bytes cert_bytes;
+    Bytes prev_cert_bytes;
+    if (certificate != nullptr) {
+        if (certificate->height != h.number || certificate->block_hash != hash) {
+            return invalid("certificate is for block " + std::to_string(certificate->height) + " " +
+                           to_hex(certificate->block_hash) + ", not " + to_hex(hash));
+        }
+        cert_bytes = certificate->encode();
+        if (cert_bytes.size() > protocol::kMaxCertificateSize) {
+            return invalid("certificate of " + std::to_string(cert_bytes.size()) +
+                           " bytes is over the limit");
+        }
+        Hash256 prev_hash;  // of the previous height's certificate as it will be stored
+        if (prev_certificate != nullptr) {
+            if (h.number == 1) return invalid("a previous certificate for the genesis");
+            if (prev_certificate->height != number || prev_certificate->block_hash != parent) {
+                return invalid("previous certificate is for block " +
+                               std::to_string(prev_certificate->height) + " " +
+                               to_hex(prev_certificate->block_hash) + ", not the parent " +
+                               to_hex(parent));
+            }
+            prev_cert_bytes = prev_certificate->encode();
+            if (prev_cert_bytes.size() > protocol::kMaxCertificateSize) {
+                return invalid("previous certificate over the size limit");
+            }
+            prev_hash = suite_->hash(prev_cert_bytes);
+        } else if (h.number > 1) {
+            std::optional<protocol::CommitCertificate> stored;
+            XL_L_ASSIGN(stored, load_certificate(number));
+            if (!stored) {
+                return invalid("no previous certificate given and none stored for block " +
+                               std::to_string(number));
+            }
+            prev_hash = stored->hash(*suite_);
+        }
+        if (h.prev_certificate_hash != prev_hash) {
+            return invalid("prev certificate hash " + to_hex(h.prev_certificate_hash) +
+                           " != the previous certificate's " + to_hex(prev_hash));
+        }
+    }
     std::vector<Hash256> tx_hashes;
     tx_hashes.reserve(block.transactions.size());
     for (const protocol::Transaction& tx : block.transactions)
@@ -614,6 +698,12 @@ Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
 
     storage::WriteBatch batch = std::move(state_batch);
     put_block(batch, hash, block, tx_hashes, receipts);
+    if (certificate != nullptr) {
+        batch.put(storage::Column::kIndex, certificate_key(h.number), cert_bytes);
+        if (prev_certificate != nullptr) {
+            batch.put(storage::Column::kIndex, certificate_key(number), prev_cert_bytes);
+        }
+    }
     auto w = kv_->write(batch);  // synced (WriteOptions{} is durable)
     if (!w)
         return unexpected(from_storage(w.error(), "committing block " + std::to_string(h.number)));

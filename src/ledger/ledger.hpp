@@ -28,14 +28,17 @@
 #include "crypto/suite.hpp"
 #include "ledger/genesis.hpp"
 #include "protocol/block.hpp"
+#include "protocol/consensus.hpp"
 #include "protocol/receipt.hpp"
 #include "protocol/transaction.hpp"
 #include "storage/kv.hpp"
 
 namespace xl::ledger {
 
-// Version of the on-disk layout (docs/spec/ledger.md), stored in kMeta.
-inline constexpr uint32_t kSchemaVersion = 1;
+// Version of the on-disk layout (docs/spec/ledger.md), stored in kMeta. 2: commit
+// certificates ('c' keys); a version-1 database holds blocks without them, which a BFT node
+// could not serve to peers that sync, so it is refused rather than half-read.
+inline constexpr uint32_t kSchemaVersion = 2;
 // eth_getLogs: largest block range one logs() call scans.
 inline constexpr uint64_t kMaxLogBlockRange = 100'000;
 static_assert(protocol::kMaxBlockSize <= storage::kMaxValueBytes, "a body fits one value");
@@ -127,9 +130,32 @@ public:
     // receipt per transaction, and the header's transactions root, receipts root, gas used
     // and bloom to match the block and receipts (kInvalidBlock; nothing is written). A failed
     // write (kStorage) leaves the head unchanged.
+    //
+    // With certificates (consensus): the same write also stores `certificate` (which must be
+    // for this block: its height and hash) as the certificate of this height, and, if given,
+    // `prev_certificate` as the certificate of the previous height, replacing the one stored
+    // when that block committed. The header's prev_certificate_hash must be the hash of the
+    // previous height's certificate as it will be stored: prev_certificate's if given, else
+    // the stored one's; zero at height 1 (the genesis has none). Which signatures a
+    // certificate needs is consensus's business (consensus::verify_certificate), not the
+    // ledger's: it checks only that the certificates belong where they are stored.
+    // state_batch is consumed only once the checks pass: a refused commit (kInvalidBlock)
+    // leaves it as it was.
+    Result<void, LedgerError> commit(
+        const protocol::Block& block, const std::vector<ReceiptRecord>& receipts,
+        storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
+        const std::optional<protocol::CommitCertificate>& prev_certificate);
+    // Interim, for the single-validator producer until the consensus driver replaces it:
+    // commits without storing any certificate (and without the prev_certificate_hash check).
     Result<void, LedgerError> commit(const protocol::Block& block,
                                      const std::vector<ReceiptRecord>& receipts,
                                      storage::WriteBatch state_batch);
+
+    // The stored certificate of a committed height: nullopt for 0, above the head, or a
+    // block committed without one (the interim commit); kCorrupt if it does not decode or
+    // is not of that height.
+    Result<std::optional<protocol::CommitCertificate>, LedgerError> certificate(
+        uint64_t height) const;
 
     // eth_getLogs: logs of blocks [from, to] (to is clamped to the head) matching addresses
     // (any of; empty = all) and topics (position i: any of topics[i]; an empty set is a
@@ -163,6 +189,14 @@ private:
     Result<std::optional<protocol::BlockHeader>, LedgerError> load_header(const Hash256& h) const;
     Result<std::optional<std::vector<protocol::Transaction>>, LedgerError> load_body(
         const Hash256& h) const;
+    Result<std::optional<protocol::CommitCertificate>, LedgerError> load_certificate(
+        uint64_t height) const;
+    // The checks and the write of both commits; certificates null for the interim one.
+    Result<void, LedgerError> commit_impl(const protocol::Block& block,
+                                          const std::vector<ReceiptRecord>& receipts,
+                                          storage::WriteBatch& state_batch,
+                                          const protocol::CommitCertificate* certificate,
+                                          const protocol::CommitCertificate* prev_certificate);
 
     storage::Kv* kv_;
     const crypto::CryptoSuite* suite_;

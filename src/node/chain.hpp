@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // Xinlian node: Chain, the running ledger of one node (DESIGN.md §5): the block store, the
-// head state, the txpool, and the two things done with them: building and committing the next
-// block from the pool, and reading any committed state for RPC.
+// head state, the txpool, and what consensus does with them: build a block from the pool
+// (propose), execute a block before voting on it (execute), commit an executed block with its
+// certificate (commit); and reading any committed state for RPC.
 //
-// State: one state::State (the head state, read through the flat copy) belongs to the block
-// builder and is touched only under build_mu_. RPC reads never touch it: each read opens the
-// committed state of its block through the trie (state::trie_backend), a consistent snapshot
-// even while the next block commits.
+// State: blocks are executed on a state::State over the flat copy of the committed head. The
+// State left after committing a block is kept as the next head state (its cache stays warm);
+// the first candidate executed on a head takes it, any other candidate of that height gets a
+// fresh State on the flat copy, so candidates never see each other's writes. Executed
+// candidates are cached by block hash (at most kMaxCandidates) until the next commit, which
+// writes the chosen one without executing it again. All of this is under build_mu_. RPC
+// reads never touch it: each read opens the committed state of its block through the trie
+// (state::trie_backend), a consistent snapshot even while the next block commits.
 //
-// Failure: if a block's execution or commit meets a storage error, the in-memory head state
-// may be ahead of the disk; the chain then marks itself failed and refuses to build blocks
-// (the node stops; a restart resumes from the last committed block).
+// Failure: if a block's execution or commit meets a storage error, the chain marks itself
+// failed and refuses to build, execute or commit blocks (the node stops; a restart resumes
+// from the last committed block).
 //
 // Thread-safety: every public method is safe to call from any thread.
 #pragma once
@@ -24,6 +29,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +47,7 @@
 #include "state/state.hpp"
 #include "storage/kv.hpp"
 #include "txpool/txpool.hpp"
+#include "txpool/workers.hpp"
 
 namespace xl::node {
 
@@ -54,12 +62,13 @@ struct CommittedBlock {
 // A block executed on top of the committed head but not committed: built by the proposer
 // (Chain::propose) or checked by a validator before it votes (Chain::execute). commit() writes
 // it without executing again. Valid only while the head it was executed on is the head.
+// Chain::commit moves state_batch out of the cached block it commits (nobody else reads it).
 struct ExecutedBlock {
     protocol::Block block;  // header complete
     Hash256 hash;
     std::vector<Hash256> tx_hashes;
     std::vector<ledger::ReceiptRecord> receipts;
-    Hash256 parent_hash;           // the head it was executed on
+    Hash256 parent_hash;              // the head it was executed on
     storage::WriteBatch state_batch;  // the state changes, for the commit
 };
 
@@ -87,13 +96,23 @@ public:
     // The latest committed state as the pool checks it (flat copy; thread-safe).
     const txpool::AccountReader& accounts() const noexcept { return *accounts_; }
 
-    // Admits a raw transaction into the pool; wakes whoever waits in wait_for_txs.
+    // Admits a raw transaction into the pool (RPC); wakes whoever waits in wait_for_txs and
+    // calls the on_admitted listeners with it.
     Result<txpool::PoolTxPtr, txpool::AddError> submit(BytesView raw);
+    // Many at once (transactions gossiped by peers; TxPool::add_batch: parallel recovery).
+    // Wakes the waiters if any was admitted, but does NOT call on_admitted (what came from the
+    // network is not gossiped again). results[i] belongs to raws[i].
+    std::vector<Result<txpool::PoolTxPtr, txpool::AddError>> submit_batch(
+        std::span<const Bytes> raws);
+    // Called after submit() admitted a transaction, from the submitting thread (RPC threads,
+    // concurrently): must be quick and thread-safe. The raw envelope is (*tx).raw.
+    void on_admitted(std::function<void(const txpool::PoolTxPtr&)> f);
 
-    // Builds the next block from the pool (proposer, timestamp in seconds), executes it, commits
-    // it in one write, removes its transactions from the pool and tells the listeners. nullopt
-    // if the pool had nothing executable; an error (and the chain marked failed) if storage
-    // failed.
+    // INTERIM (the single-validator producer until the consensus driver replaces it; removed
+    // then): builds the next block from the pool (proposer, timestamp in seconds), executes it,
+    // commits it in one write without a certificate, removes its transactions from the pool
+    // and tells the listeners. nullopt if the pool had nothing executable; an error (and the
+    // chain marked failed) if storage failed.
     Result<std::optional<CommittedBlock>, std::string> build_and_commit(const Address& proposer,
                                                                         uint64_t timestamp);
 
@@ -104,14 +123,19 @@ public:
     Result<std::shared_ptr<const ExecutedBlock>, std::string> propose(
         const Address& proposer, uint64_t timestamp, const Hash256& prev_certificate_hash);
     // Execute-before-vote: executes `block` on top of the head (senders from the pool when it
-    // holds the transaction, recovered otherwise) and checks that its header is exactly what
-    // execution gives: parent, number, state/transactions/receipts roots, gas used, gas limit,
-    // bloom, base fee, validator set hash, timestamp >= the parent's. The error says what
-    // differs ("state root 0x… != executed 0x…"). Results are cached by block hash.
+    // holds the transaction, recovered and checked as the pool would otherwise) and checks that
+    // its header is exactly what execution gives: parent, number, state/transactions/receipts
+    // roots, gas used, gas limit, bloom, base fee, validator set hash, timestamp >= the
+    // parent's. The error says what differs ("state root 0x… != executed 0x…"). Results
+    // (and the proposer's blocks) are cached by block hash until the next commit; a block that
+    // is not on top of the head (e.g. already committed) is an error, never executed again.
     Result<std::shared_ptr<const ExecutedBlock>, std::string> execute(const protocol::Block& block);
     // Commits an executed block with its certificate (and, if given, makes prev_certificate
     // the stored certificate of the previous height) in the block's one write; removes its
-    // transactions from the pool; tells the on_commit listeners.
+    // transactions (and those that became invalid) from the pool; tells the on_commit
+    // listeners. An error if the head moved since the execution or the ledger refuses the
+    // certificates (nothing written); a storage failure also marks the chain failed. Checking
+    // the certificates' signatures is the caller's (consensus::verify_certificate).
     Result<CommittedBlock, std::string> commit(
         const ExecutedBlock& executed, const protocol::CommitCertificate& certificate,
         const std::optional<protocol::CommitCertificate>& prev_certificate);
@@ -136,10 +160,40 @@ public:
     bool failed() const noexcept { return failed_.load(); }
 
 private:
+    // A State over the flat copy, with its backend.
+    struct Exec {
+        std::unique_ptr<state::Backend> backend;
+        std::unique_ptr<state::State> state;
+    };
+    // An executed, uncommitted block and the State after it.
+    struct Candidate {
+        std::shared_ptr<ExecutedBlock> block;
+        std::unique_ptr<Exec> exec;
+        std::vector<Hash256> dropped;  // pool txs found not applicable while proposing
+    };
+    // Candidates kept for commit; a proposer's and a few from other proposers' rounds.
+    static constexpr size_t kMaxCandidates = 8;
+    // A head State caching more accounts than this is dropped for a fresh one (memory).
+    static constexpr size_t kMaxHeadStateAccounts = 500'000;
+    // Below this many transactions to recover, recovery runs on the calling thread only.
+    static constexpr size_t kParallelRecoveryMin = 64;
+
     Chain(storage::Kv& kv, const ledger::Genesis& genesis, const ChainOptions& options);
     std::vector<Hash256> recent_hashes(uint64_t number, const Hash256& parent_hash) const;
     execution::BlockEnv base_env(const protocol::BlockHeader& parent, const Hash256& parent_hash,
                                  const Address& proposer, uint64_t timestamp) const;
+    // All under build_mu_:
+    std::unique_ptr<Exec> take_exec(const Hash256& head_state_root);
+    Result<Candidate, std::string> build(const Address& proposer, uint64_t timestamp,
+                                         const Hash256& prev_certificate_hash);
+    Result<Candidate, std::string> run(const protocol::Block& block);
+    Candidate* find_candidate(const Hash256& hash);
+    void keep_candidate(Candidate c);
+    // After a successful ledger commit: head state, recent hashes, candidates.
+    void advance(const Hash256& hash, std::unique_ptr<Exec> exec);
+    // After build_mu_ is released: pool cleanup and listeners.
+    CommittedBlock announce(const ExecutedBlock& b, const std::vector<Hash256>& dropped);
+    std::string fail(std::string message);
 
     storage::Kv& kv_;
     ledger::Genesis genesis_;
@@ -148,13 +202,14 @@ private:
     std::unique_ptr<ledger::Ledger> ledger_;
     std::unique_ptr<txpool::TxPool> pool_;
     std::unique_ptr<txpool::AccountReader> accounts_;
+    std::unique_ptr<txpool::Workers> workers_;  // sender recovery of blocks from peers
 
     // Jump-destination analyses by code hash, shared by block building and RPC calls.
     mutable evm::AnalysisCache analysis_;
-    std::mutex build_mu_;           // the head state and the block builder
-    mutable std::mutex recent_mu_;  // recent_ (eth_call reads it while a block builds)
-    std::unique_ptr<state::Backend> head_backend_;
-    std::unique_ptr<state::State> head_state_;
+    std::mutex build_mu_;                // head_exec_, candidates_, building and committing
+    mutable std::mutex recent_mu_;       // recent_ (eth_call reads it while a block builds)
+    std::unique_ptr<Exec> head_exec_;    // the State after the head, or null (make a fresh one)
+    std::vector<Candidate> candidates_;  // oldest first
     // Hashes of the last 256 blocks, newest first. Written only by the builder holding both
     // build_mu_ and recent_mu_; read under either.
     std::deque<Hash256> recent_;
@@ -165,6 +220,8 @@ private:
 
     std::mutex listeners_mu_;
     std::vector<std::function<void(const CommittedBlock&)>> listeners_;
+    std::shared_mutex admitted_mu_;
+    std::vector<std::function<void(const txpool::PoolTxPtr&)>> admitted_;
     std::atomic<bool> failed_{false};
 };
 

@@ -466,6 +466,74 @@ rpc::Json RpcBackend::node_status() const {
     return j;
 }
 
+void RpcBackend::set_consensus_status(std::function<rpc::Json()> f) {
+    std::lock_guard lk(hooks_mu_);
+    consensus_status_ = std::move(f);
+}
+void RpcBackend::set_peers(std::function<rpc::Json()> f) {
+    std::lock_guard lk(hooks_mu_);
+    peers_ = std::move(f);
+}
+void RpcBackend::set_peer_count(std::function<uint64_t()> f) {
+    std::lock_guard lk(hooks_mu_);
+    peer_count_ = std::move(f);
+}
+
+uint64_t RpcBackend::peer_count() const {
+    std::function<uint64_t()> f;
+    {
+        std::lock_guard lk(hooks_mu_);
+        f = peer_count_;
+    }
+    return f ? f() : 0;
+}
+
+rpc::Json RpcBackend::peers() const {
+    std::function<rpc::Json()> f;
+    {
+        std::lock_guard lk(hooks_mu_);
+        f = peers_;
+    }
+    return f ? f() : rpc::Json::array();
+}
+
+rpc::Json RpcBackend::consensus_status() const {
+    std::function<rpc::Json()> f;
+    {
+        std::lock_guard lk(hooks_mu_);
+        f = consensus_status_;
+    }
+    if (f) return f();
+    // No consensus driver attached (tools, tests): what the chain alone knows.
+    const auto& vs = chain_.genesis().validators;
+    const bool member = std::any_of(
+        vs.begin(), vs.end(), [&](const ledger::Validator& v) { return v.address == validator_; });
+    return rpc::Json{{"role", member ? "validator" : "observer"},
+                     {"address", to_hex(validator_)},
+                     {"height", chain_.ledger().head_number() + 1},
+                     {"validators", vs.size()},
+                     {"running", false}};
+}
+
+Result<std::optional<rpc::CertificateView>, rpc::Error> RpcBackend::certificate(
+    const rpc::BlockRef& ref) {
+    using Out = std::optional<rpc::CertificateView>;
+    auto r = resolve(ref);
+    if (!r) return unexpected(std::move(r).error());
+    if (!*r || (*r)->header.number == 0) return Out{};
+    auto c = chain_.certificate((*r)->header.number);
+    if (!c) return unexpected(server_error(c.error()));
+    if (!*c) return Out{};
+    rpc::CertificateView v;
+    v.certificate = std::move(**c);
+    v.hash = v.certificate.hash(chain_.suite());
+    const auto& vs = chain_.genesis().validators;
+    for (const auto& s : v.certificate.signatures)
+        v.signers.push_back(s.validator_index < vs.size() ? vs[s.validator_index].address
+                                                          : Address{});
+    return Out(std::move(v));
+}
+
 void RpcBackend::subscribe_blocks(BlockCallback f) {
     chain_.on_commit([this, f = std::move(f)](const CommittedBlock& c) {
         rpc::BlockView v;

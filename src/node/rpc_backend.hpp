@@ -5,6 +5,9 @@
 // it; transactions go to the pool. Thread-safe: the RPC server calls it from many threads.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 
 #include "execution/call.hpp"
@@ -28,7 +31,7 @@ public:
     const crypto::CryptoSuite& suite() const override;
     std::string client_version() const override;
     uint64_t head_number() const override;
-    uint64_t peer_count() const override { return 0; }
+    uint64_t peer_count() const override;
     Result<std::optional<rpc::BlockView>, rpc::Error> block(const rpc::BlockRef& ref,
                                                             bool full) override;
     Result<std::optional<std::vector<rpc::ReceiptView>>, rpc::Error> block_receipts(
@@ -52,7 +55,19 @@ public:
     U256 max_priority_fee() const override;
     U256 next_base_fee() const override;
     rpc::Json node_status() const override;
+    rpc::Json consensus_status() const override;
+    rpc::Json peers() const override;
+    Result<std::optional<rpc::CertificateView>, rpc::Error> certificate(
+        const rpc::BlockRef& ref) override;
     void subscribe_blocks(BlockCallback f) override;
+
+    // What the node's consensus driver and network provide, called from RPC threads (so they
+    // must be thread-safe). Each may be set (or replaced) at any time. Until set:
+    // consensus_status() is {"role": "validator" | "observer", "height": head + 1, ...},
+    // peers() is [], peer_count() is 0.
+    void set_consensus_status(std::function<rpc::Json()> f);
+    void set_peers(std::function<rpc::Json()> f);
+    void set_peer_count(std::function<uint64_t()> f);
 
 private:
     struct Resolved {
@@ -74,6 +89,11 @@ private:
     Chain& chain_;
     Address validator_;
     RpcLimits limits_;
+
+    mutable std::mutex hooks_mu_;  // guards the three providers below (copied out to call)
+    std::function<rpc::Json()> consensus_status_;
+    std::function<rpc::Json()> peers_;
+    std::function<uint64_t()> peer_count_;
 };
 
 }  // namespace xl::node

@@ -27,6 +27,7 @@
 #include "core/uint256.hpp"
 #include "crypto/suite.hpp"
 #include "protocol/block.hpp"
+#include "protocol/consensus.hpp"
 #include "protocol/receipt.hpp"
 #include "protocol/transaction.hpp"
 #include "rpc/jsonrpc.hpp"
@@ -148,6 +149,15 @@ struct ProofView {
     std::vector<StorageProofView> storage;  // one per requested key, in request order
 };
 
+// xl_getCertificate: the stored commit certificate of a committed block (the one the next
+// block's header names in prevCertificateHash once that block is committed).
+struct CertificateView {
+    protocol::CommitCertificate certificate;
+    Hash256 hash;  // suite hash of certificate.encode()
+    // signers[i]: the address of certificate.signatures[i]'s validator (genesis order).
+    std::vector<Address> signers;
+};
+
 class Backend {
 public:
     using BlockCallback = std::function<void(const BlockView&, const std::vector<LogView>&)>;
@@ -206,6 +216,14 @@ public:
     virtual U256 next_base_fee() const = 0;
 
     virtual Json node_status() const = 0;  // xl_nodeStatus: consensus height/round, peers, ...
+    // xl_consensusStatus: the consensus engine's height, round, step, lock and votes (the node
+    // builds the object; rpc passes it through).
+    virtual Json consensus_status() const = 0;
+    // xl_peers: a JSON array, one object per connected peer (the node builds them).
+    virtual Json peers() const = 0;
+    // xl_getCertificate: the certificate of the block ref names; nullopt for an unknown block
+    // and for the genesis (which has none).
+    virtual Result<std::optional<CertificateView>, Error> certificate(const BlockRef& ref) = 0;
 
     // Calls f after every committed block, in block order, from one thread, with the block
     // (full transactions) and all its logs. Filters and eth_subscribe hang off it. f must not

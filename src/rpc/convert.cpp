@@ -385,6 +385,21 @@ Json proof_to_json(const ProofView& p, const std::vector<std::string>& keys_as_g
                 {"storageProof", std::move(storage)}};
 }
 
+Json certificate_to_json(const CertificateView& c) {
+    Json sigs = Json::array();
+    for (size_t i = 0; i < c.certificate.signatures.size(); ++i) {
+        const protocol::CommitSignature& s = c.certificate.signatures[i];
+        Json one{{"validator", s.validator_index}, {"signature", data_hex(s.signature)}};
+        one["address"] = i < c.signers.size() ? Json(data_hex(c.signers[i])) : Json(nullptr);
+        sigs.push_back(std::move(one));
+    }
+    return Json{{"height", c.certificate.height},
+                {"round", c.certificate.round},
+                {"blockHash", data_hex(c.certificate.block_hash)},
+                {"hash", data_hex(c.hash)},
+                {"signatures", std::move(sigs)}};
+}
+
 Error revert_error(BytesView revert_data) {
     std::string message = "execution reverted";
     if (auto r = abi::decode_revert(revert_data)) {

@@ -52,6 +52,9 @@ Json header_to_json(const protocol::BlockHeader& h, const Hash256& hash,
 // A block: the header fields plus size, uncles [] and transactions (hashes, or full objects).
 Json block_to_json(const BlockView& b, bool full, const crypto::CryptoSuite& suite);
 Json proof_to_json(const ProofView& p, const std::vector<std::string>& keys_as_given);
+// xl_getCertificate: {height, round (JSON numbers), blockHash, hash, signatures: [{validator
+// (index, a number), address, signature (hex)}]}.
+Json certificate_to_json(const CertificateView& c);
 
 // The error of a reverted eth_call / eth_estimateGas, as geth's revertError: code 3, message
 // "execution reverted" plus ": <reason>" for Error(string) and Panic(uint256) data, data the

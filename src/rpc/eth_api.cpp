@@ -553,6 +553,20 @@ public:
 
     Result<Json, Error> node_status(const Args&, Session&) { return backend_.node_status(); }
 
+    Result<Json, Error> consensus_status(const Args&, Session&) {
+        return backend_.consensus_status();
+    }
+
+    Result<Json, Error> peers(const Args&, Session&) { return backend_.peers(); }
+
+    // xl_getCertificate(block): a number or tag as eth_getBlockByNumber; null when unknown.
+    Result<Json, Error> get_certificate(const Args& a, Session&) {
+        XL_RPC_TRY(ref, required(a, 0, parse_block_number));
+        XL_RPC_TRY(cert, backend_.certificate(ref));
+        if (!cert) return Json(nullptr);
+        return certificate_to_json(*cert);
+    }
+
     Result<Json, Error> chain_info(const Args&, Session&) {
         XL_RPC_TRY(genesis,
                    existing_block(BlockRef{BlockRef::Kind::kEarliest, 0, {}, false}, false));
@@ -833,6 +847,9 @@ const MethodEntry kMethods[] = {
     {"xl_nodeStatus", 0, &EthApi::node_status},
     {"xl_clientVersion", 0, &EthApi::client_version},
     {"xl_chainInfo", 0, &EthApi::chain_info},
+    {"xl_consensusStatus", 0, &EthApi::consensus_status},
+    {"xl_peers", 0, &EthApi::peers},
+    {"xl_getCertificate", 1, &EthApi::get_certificate},
 };
 // clang-format on
 

@@ -208,6 +208,17 @@ public:
     U256 max_priority_fee() const override { return U256(7); }
     U256 next_base_fee() const override { return next_base_fee_; }
     Json node_status() const override { return Json{{"height", head_number()}, {"round", 0}}; }
+    Json consensus_status() const override { return consensus_status_; }
+    Json peers() const override { return peers_; }
+    Result<std::optional<CertificateView>, Error> certificate(const BlockRef& ref) override {
+        last_ref = ref;
+        if (fail) return unexpected(*fail);
+        auto n = number_of(ref);
+        if (!n) return std::optional<CertificateView>();
+        auto it = certificates.find(*n);
+        if (it == certificates.end()) return std::optional<CertificateView>();
+        return std::optional<CertificateView>(it->second);
+    }
 
     void subscribe_blocks(BlockCallback f) override { callback_ = std::move(f); }
 
@@ -227,7 +238,10 @@ public:
     uint64_t estimate = 21000;
     std::optional<Error> estimate_error;
     std::optional<Error> send_error;
-    std::optional<Error> fail;  // block/receipt/log reads fail with this
+    std::optional<Error> fail;  // block/receipt/log/certificate reads fail with this
+    Json consensus_status_ = Json{{"height", 1}, {"round", 0}, {"step", "propose"}};
+    Json peers_ = Json::array();
+    std::map<uint64_t, CertificateView> certificates;  // by block number
 
     std::optional<BlockRef> last_ref;
     bool last_full = false;
