@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The ledger on RocksDB in a temp dir, under both suites: genesis write and reopen, wrong
-// genesis, commit and reads, refused commits writing nothing, failed writes, corruption found
-// on open, eth_getLogs semantics, readers concurrent with the committer; and the header roots.
+// genesis, commit and reads, refused commits writing nothing, commit certificates, failed
+// writes, corruption found on open, eth_getLogs semantics, readers concurrent with the
+// committer; and the header roots.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -387,6 +388,134 @@ TEST_P(LedgerTest, RefusedCommitsWriteNothing) {
         refuse(b, rs, "extra data");
     }
     EXPECT_TRUE(ledger_->commit(good, rs, {}).has_value());
+}
+
+protocol::CommitCertificate cert_for(const Block& b, const crypto::CryptoSuite& suite,
+                                     uint8_t fill = 1) {
+    protocol::CommitCertificate c;
+    c.height = b.header.number;
+    c.round = fill;
+    c.block_hash = b.header.hash(suite);
+    c.signatures.push_back({0, Bytes(64, fill)});
+    c.signatures.push_back({2, Bytes(65, fill)});
+    return c;
+}
+
+TEST_P(LedgerTest, CertificatesAreStoredInTheBlocksWrite) {
+    open_ok();
+    EXPECT_FALSE(ledger_->certificate(0)->has_value());  // the genesis has none
+
+    // Block 1 with its certificate, in the block's one synced write.
+    auto [b1, rs1] = make_block({{{}}});
+    const auto c1 = cert_for(b1, suite(), 1);
+    {
+        storage::WriteBatch state;
+        state.put(Column::kState, Bytes{1}, Bytes{1});
+        const int writes = faulty_->synced_writes;
+        ASSERT_TRUE(ledger_->commit(b1, rs1, std::move(state), c1, std::nullopt).has_value());
+        EXPECT_EQ(faulty_->synced_writes, writes + 1);
+    }
+    EXPECT_EQ(**ledger_->certificate(1), c1);
+    EXPECT_FALSE(ledger_->certificate(2)->has_value());
+
+    // Refused commits of block 2 write nothing and leave the caller's state batch as it was.
+    const Dump before = dump(*rocks_);
+    const auto c1b = cert_for(b1, suite(), 5);  // another certificate of block 1
+    auto [b2, rs2] = make_block({{{}}});
+    b2.header.prev_certificate_hash = c1b.hash(suite());
+    auto refuse = [&](const Block& b, const protocol::CommitCertificate& c,
+                      const std::optional<protocol::CommitCertificate>& prev, const char* what) {
+        storage::WriteBatch state;
+        state.put(Column::kState, Bytes{9}, Bytes{9});
+        auto r = ledger_->commit(b, rs2, std::move(state), c, prev);
+        ASSERT_FALSE(r.has_value()) << what;
+        EXPECT_EQ(r.error().code, LedgerError::Code::kInvalidBlock) << what;
+        EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+        EXPECT_EQ(state.size(), 1u) << what;
+        EXPECT_EQ(dump(*rocks_), before) << what;
+        EXPECT_EQ(ledger_->head_number(), 1u);
+    };
+    const auto c2 = cert_for(b2, suite(), 2);
+    {
+        auto c = c2;
+        c.block_hash[0] ^= 1;
+        refuse(b2, c, c1b, "certificate is for block");
+        c = c2;
+        c.height = 3;
+        refuse(b2, c, c1b, "certificate is for block");
+        refuse(b2, c1, c1b, "certificate is for block");
+    }
+    {
+        auto p = c1b;
+        p.block_hash[0] ^= 1;
+        refuse(b2, c2, p, "previous certificate is for block");
+        p = c1b;
+        p.height = 2;
+        refuse(b2, c2, p, "previous certificate is for block");
+    }
+    refuse(b2, c2, c1, "prev certificate hash");            // not the one the header names
+    refuse(b2, c2, std::nullopt, "prev certificate hash");  // the stored one is c1
+
+    // The header's certificate given with the block replaces the stored one.
+    ASSERT_TRUE(ledger_->commit(b2, rs2, {}, c2, c1b).has_value());
+    EXPECT_EQ(**ledger_->certificate(1), c1b);
+    EXPECT_EQ(**ledger_->certificate(2), c2);
+
+    // Block 3 names the stored certificate of block 2 and gives none.
+    auto [b3, rs3] = make_block({});
+    b3.header.prev_certificate_hash = c2.hash(suite());
+    ASSERT_TRUE(ledger_->commit(b3, rs3, {}, cert_for(b3, suite(), 3), std::nullopt).has_value());
+
+    reopen_db();
+    open_ok();
+    EXPECT_EQ(**ledger_->certificate(1), c1b);
+    EXPECT_EQ(**ledger_->certificate(2), c2);
+    EXPECT_EQ(**ledger_->certificate(3), cert_for(b3, suite(), 3));
+    EXPECT_FALSE(ledger_->certificate(4)->has_value());
+}
+
+TEST_P(LedgerTest, BlockOneNamesNoPreviousCertificate) {
+    open_ok();
+    auto [b1, rs1] = make_block({});
+    const auto c = cert_for(b1, suite());
+    // The genesis has no certificate: none may be given, and the header names none.
+    auto given = ledger_->commit(b1, rs1, {}, c, c);
+    ASSERT_FALSE(given.has_value());
+    EXPECT_NE(given.error().message.find("genesis"), std::string::npos) << given.error().message;
+    Block named = b1;
+    named.header.prev_certificate_hash[0] = 1;
+    auto n = ledger_->commit(named, rs1, {}, cert_for(named, suite()), std::nullopt);
+    ASSERT_FALSE(n.has_value());
+    EXPECT_NE(n.error().message.find("prev certificate hash"), std::string::npos);
+    ASSERT_TRUE(ledger_->commit(b1, rs1, {}, c, std::nullopt).has_value());
+}
+
+TEST_P(LedgerTest, DamagedCertificateIsCorruption) {
+    open_ok();
+    auto [b1, rs1] = make_block({});
+    ASSERT_TRUE(ledger_->commit(b1, rs1, {}, cert_for(b1, suite()), std::nullopt).has_value());
+    Bytes k{'c'};
+    for (int i = 7; i >= 0; --i)
+        k.push_back(uint8_t(uint64_t{1} >> (8 * i)));
+    ASSERT_TRUE(rocks_->get(Column::kIndex, k).has_value());  // the documented key
+    storage::WriteBatch w;
+    w.put(Column::kIndex, k, Bytes{0xc0});
+    ASSERT_TRUE(rocks_->write(w).has_value());
+    auto r = ledger_->certificate(1);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, LedgerError::Code::kCorrupt);
+}
+
+TEST_P(LedgerTest, SchemaOneDatabaseIsRefused) {
+    open_ok();
+    storage::WriteBatch w;
+    w.put(Column::kMeta, to_bytes("schema"), Bytes{0, 0, 0, 1});
+    ASSERT_TRUE(rocks_->write(w).has_value());
+    ledger_.reset();
+    auto r = open(genesis_);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, LedgerError::Code::kCorrupt);
+    EXPECT_NE(r.error().message.find("schema version"), std::string::npos) << r.error().message;
 }
 
 TEST_P(LedgerTest, FailedWriteLeavesTheHead) {

@@ -2,11 +2,16 @@
 // Chain and RpcBackend over a real RocksDB in a temp dir, in both suites: transfers and a
 // contract through the pool into committed blocks; receipts, logs, eth_call at the head and in
 // the past, eth_estimateGas, eth_getProof verified against the header's state root; and a
-// reopen from disk that finds the same head, state and receipts.
+// reopen from disk that finds the same head, state and receipts. Consensus: propose, execute on
+// a second node's Chain (same roots; a tampered header refused with the field named), rival
+// candidates of one height, commit with certificates and their storage.
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include "core/bytes.hpp"
 #include "crypto/suite.hpp"
+#include "execution/executor.hpp"
 #include "ledger/genesis.hpp"
 #include "node/chain.hpp"
 #include "node/rpc_backend.hpp"
@@ -82,6 +87,17 @@ rpc::BlockRef pending_ref() {
     rpc::BlockRef r;
     r.kind = rpc::BlockRef::Kind::kPending;
     return r;
+}
+
+// A certificate for an executed block. The Chain does not check signatures (consensus does),
+// so filler bytes stand in; `fill` makes two certificates of one block differ.
+protocol::CommitCertificate cert_of(const ExecutedBlock& b, uint8_t fill = 7, uint32_t round = 0) {
+    protocol::CommitCertificate c;
+    c.height = b.block.header.number;
+    c.round = round;
+    c.block_hash = b.hash;
+    c.signatures.push_back({0, Bytes(64, fill)});
+    return c;
 }
 
 class ChainTest : public ::testing::TestWithParam<crypto::SuiteId> {
@@ -236,6 +252,302 @@ TEST_P(ChainTest, BlocksCommitAndSurviveAReopen) {
     ASSERT_TRUE(b3.has_value() && b3->has_value()) << (b3 ? "" : b3.error());
     EXPECT_EQ((*b3)->block.header.number, head_number + 1);
     EXPECT_EQ(*rpc.balance(bob.address, rpc::BlockRef::latest()), U256{1001});
+}
+
+TEST_P(ChainTest, ProposeThenCommitWithCertificates) {
+    const auto validator = make_account(suite(), 1);
+    const auto alice = make_account(suite(), 2);
+    const auto bob = make_account(suite(), 3);
+    const auto genesis = make_genesis(suite(), validator, {alice});
+    protocol::CommitCertificate cert1b;
+    Hash256 head2;
+    {
+        auto kv = storage::RocksKv::open(dir_.path() / "db");
+        ASSERT_TRUE(kv.has_value());
+        auto chain = Chain::open(**kv, genesis);
+        ASSERT_TRUE(chain.has_value()) << chain.error();
+        Chain& c = **chain;
+        size_t notified = 0;
+        c.on_commit([&](const CommittedBlock& b) {
+            EXPECT_EQ(b.block.header.number, c.ledger().head_number());
+            ++notified;
+        });
+        std::vector<Hash256> admitted;
+        c.on_admitted([&](const txpool::PoolTxPtr& p) { admitted.push_back(p->hash); });
+
+        ASSERT_TRUE(c.submit(signed_tx(alice, 0, bob.address, U256{1000})).has_value());
+        ASSERT_TRUE(c.submit(signed_tx(alice, 1, bob.address, U256{2000})).has_value());
+        EXPECT_EQ(admitted.size(), 2u);
+
+        auto p1 = c.propose(validator.address, 1'700'000'001, Hash256{});
+        ASSERT_TRUE(p1.has_value()) << p1.error();
+        const ExecutedBlock& b1 = **p1;
+        EXPECT_EQ(b1.block.header.number, 1u);
+        EXPECT_EQ(b1.block.transactions.size(), 2u);
+        EXPECT_EQ(b1.block.header.gas_used, 42'000u);
+        EXPECT_EQ(b1.block.header.prev_certificate_hash, Hash256{});
+        EXPECT_EQ(b1.hash, b1.block.header.hash(suite()));
+        // Proposed is not committed: head, pool and state are unchanged.
+        EXPECT_EQ(c.ledger().head_number(), 0u);
+        EXPECT_EQ(c.pool().size(), 2u);
+        EXPECT_EQ(c.accounts().nonce(alice.address), 0u);
+        // The proposer validating its own block finds its execution cached.
+        auto again = c.execute(b1.block);
+        ASSERT_TRUE(again.has_value()) << again.error();
+        EXPECT_EQ(again->get(), p1->get());
+
+        // A certificate of another block is refused and writes nothing; the right one then
+        // commits (the refused commit left the executed block intact).
+        auto wrong = cert_of(b1);
+        wrong.block_hash = Hash256{};
+        auto bad = c.commit(b1, wrong, std::nullopt);
+        ASSERT_FALSE(bad.has_value());
+        EXPECT_NE(bad.error().find("certificate is for block"), std::string::npos) << bad.error();
+        EXPECT_EQ(c.ledger().head_number(), 0u);
+        EXPECT_FALSE(c.failed());
+
+        const auto cert1 = cert_of(b1);
+        auto com = c.commit(b1, cert1, std::nullopt);
+        ASSERT_TRUE(com.has_value()) << com.error();
+        EXPECT_EQ(com->hash, b1.hash);
+        EXPECT_EQ(notified, 1u);
+        EXPECT_EQ(c.ledger().head_hash(), b1.hash);
+        EXPECT_EQ(c.pool().size(), 0u);
+        EXPECT_EQ(c.accounts().nonce(alice.address), 2u);
+        EXPECT_EQ(c.accounts().balance(bob.address), U256{3000});
+        EXPECT_EQ(**c.certificate(1), cert1);
+        EXPECT_FALSE(c.certificate(0)->has_value());
+        EXPECT_FALSE(c.certificate(2)->has_value());
+        // Committing it twice: the head moved.
+        auto twice = c.commit(b1, cert1, std::nullopt);
+        ASSERT_FALSE(twice.has_value());
+        EXPECT_NE(twice.error().find("head moved"), std::string::npos) << twice.error();
+        // Nor is a committed block executed again.
+        auto exec_again = c.execute(b1.block);
+        ASSERT_FALSE(exec_again.has_value());
+        EXPECT_NE(exec_again.error().find("is not the head"), std::string::npos)
+            << exec_again.error();
+
+        // Block 2, empty (the pool is), names another certificate of block 1 (more
+        // signatures, say), which replaces the stored one when block 2 commits.
+        cert1b = cert_of(b1, 9, 1);
+        auto p2 = c.propose(validator.address, 1'700'000'000, cert1b.hash(suite()));
+        ASSERT_TRUE(p2.has_value()) << p2.error();
+        const ExecutedBlock& b2 = **p2;
+        EXPECT_TRUE(b2.block.transactions.empty());
+        EXPECT_EQ(b2.block.header.timestamp, 1'700'000'001u);  // never before the parent's
+        EXPECT_EQ(b2.block.header.state_root, b1.block.header.state_root);
+        // Without the certificate it names, block 2 does not commit.
+        auto no_prev = c.commit(b2, cert_of(b2), std::nullopt);
+        ASSERT_FALSE(no_prev.has_value());
+        EXPECT_NE(no_prev.error().find("prev certificate hash"), std::string::npos)
+            << no_prev.error();
+        ASSERT_TRUE(c.commit(b2, cert_of(b2), cert1b).has_value());
+        EXPECT_EQ(**c.certificate(1), cert1b);
+        EXPECT_EQ((**c.certificate(2)).block_hash, b2.hash);
+        head2 = b2.hash;
+
+        // Block 3 with the stored certificate of block 2 and no prev_certificate argument.
+        const Hash256 stored2 = (**c.certificate(2)).hash(suite());
+        auto p3 = c.propose(validator.address, 1'700'000'003, stored2);
+        ASSERT_TRUE(p3.has_value());
+        ASSERT_TRUE(c.commit(**p3, cert_of(**p3), std::nullopt).has_value());
+        EXPECT_EQ(c.ledger().head_number(), 3u);
+
+        // xl_getCertificate through the RpcBackend: the signer's address from the genesis.
+        RpcBackend rpc(c, validator.address);
+        auto v = rpc.certificate(rpc::BlockRef::at(1));
+        ASSERT_TRUE(v.has_value() && v->has_value());
+        EXPECT_EQ((*v)->certificate, cert1b);
+        EXPECT_EQ((*v)->hash, cert1b.hash(suite()));
+        ASSERT_EQ((*v)->signers.size(), 1u);
+        EXPECT_EQ((*v)->signers[0], validator.address);
+        EXPECT_FALSE(rpc.certificate(rpc::BlockRef::at(0))->has_value());
+        EXPECT_FALSE(rpc.certificate(rpc::BlockRef::at(4))->has_value());
+        EXPECT_EQ((*rpc.certificate(rpc::BlockRef::latest()))->certificate.height, 3u);
+    }
+    // Certificates survive a reopen.
+    auto kv = storage::RocksKv::open(dir_.path() / "db");
+    ASSERT_TRUE(kv.has_value());
+    auto chain = Chain::open(**kv, genesis);
+    ASSERT_TRUE(chain.has_value()) << chain.error();
+    EXPECT_EQ(**(*chain)->certificate(1), cert1b);
+    EXPECT_EQ((**(*chain)->certificate(2)).block_hash, head2);
+}
+
+// Two nodes: what one proposes, the other executes to the same roots and commits to the same
+// head; a header differing in any field execution determines is refused, naming the field.
+TEST_P(ChainTest, ExecuteOnAnotherNode) {
+    const auto validator = make_account(suite(), 1);
+    const auto alice = make_account(suite(), 2);
+    const auto bob = make_account(suite(), 3);
+    const auto carol = make_account(suite(), 4);
+    const auto genesis = make_genesis(suite(), validator, {alice, carol});
+    auto kv_a = storage::RocksKv::open(dir_.path() / "a");
+    auto kv_b = storage::RocksKv::open(dir_.path() / "b");
+    ASSERT_TRUE(kv_a.has_value() && kv_b.has_value());
+    auto chain_a = Chain::open(**kv_a, genesis);
+    auto chain_b = Chain::open(**kv_b, genesis);
+    ASSERT_TRUE(chain_a.has_value() && chain_b.has_value());
+    Chain& a = **chain_a;
+    Chain& b = **chain_b;
+
+    // Block 1: a contract creation, a call emitting a log, and 70 transfers from carol (more
+    // than the threshold of parallel recovery). B's pool holds one of them (sender from the
+    // pool), the others B recovers.
+    ASSERT_TRUE(a.submit(signed_tx(alice, 0, std::nullopt, U256{}, init_code(), 200'000)));
+    const Address contract = execution::create_address(alice.address, 0);
+    ASSERT_TRUE(a.submit(signed_tx(alice, 1, contract, U256{}, {}, 100'000)));
+    std::vector<Bytes> transfers;
+    for (uint64_t n = 0; n < 70; ++n)
+        transfers.push_back(signed_tx(carol, n, bob.address, U256{n + 1}, {}, 21'000));
+    for (const auto& r : a.submit_batch(transfers))
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+    ASSERT_TRUE(b.submit(transfers[5]));
+
+    auto p = a.propose(validator.address, 1'700'000'005, Hash256{});
+    ASSERT_TRUE(p.has_value()) << p.error();
+    const protocol::Block& block = (*p)->block;
+    ASSERT_EQ(block.transactions.size(), 72u);
+    ASSERT_NE(block.header.logs_bloom, protocol::Bloom{});
+
+    // Each tampered header is refused with its field named; none disturbs B.
+    struct Case {
+        const char* what;
+        std::function<void(protocol::BlockHeader&)> tamper;
+    };
+    const std::vector<Case> cases = {
+        {"state root", [](auto& h) { h.state_root.data()[0] ^= 1; }},
+        {"receipts root", [](auto& h) { h.receipts_root.data()[0] ^= 1; }},
+        {"transactions root", [](auto& h) { h.transactions_root.data()[0] ^= 1; }},
+        {"gas used", [](auto& h) { h.gas_used += 1; }},
+        {"logs bloom", [](auto& h) { h.logs_bloom[0] ^= 1; }},
+        {"parent", [](auto& h) { h.parent_hash.data()[0] ^= 1; }},
+        {"gas limit", [](auto& h) { h.gas_limit -= 1; }},
+        {"timestamp", [](auto& h) { h.timestamp = 1; }},
+        {"validator set hash", [](auto& h) { h.validator_set_hash.data()[0] ^= 1; }},
+    };
+    for (const auto& k : cases) {
+        protocol::Block t = block;
+        k.tamper(t.header);
+        auto r = b.execute(t);
+        ASSERT_FALSE(r.has_value()) << k.what;
+        EXPECT_NE(r.error().find(k.what), std::string::npos) << k.what << ": " << r.error();
+    }
+    // A transaction swapped for another (same header) is caught too.
+    {
+        protocol::Block t = block;
+        std::swap(t.transactions[2], t.transactions[3]);
+        auto r = b.execute(t);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_NE(r.error().find("transactions root"), std::string::npos) << r.error();
+    }
+    EXPECT_FALSE(b.failed());
+    EXPECT_EQ(b.ledger().head_number(), 0u);
+
+    auto e = b.execute(block);
+    ASSERT_TRUE(e.has_value()) << e.error();
+    EXPECT_EQ((*e)->hash, (*p)->hash);
+    EXPECT_EQ((*e)->receipts, (*p)->receipts);
+    EXPECT_EQ((*e)->tx_hashes, (*p)->tx_hashes);
+    const auto cert = cert_of(**p);
+    ASSERT_TRUE(a.commit(**p, cert, std::nullopt).has_value());
+    ASSERT_TRUE(b.commit(**e, cert, std::nullopt).has_value());
+    EXPECT_EQ(a.ledger().head_hash(), b.ledger().head_hash());
+    EXPECT_EQ(b.pool().size(), 0u);  // the pooled one left with the block
+    EXPECT_EQ(b.accounts().balance(bob.address), U256{70 * 71 / 2});
+
+    // Block 2 from B this time, on B's warm head state; A executes it.
+    ASSERT_TRUE(b.submit(signed_tx(alice, 2, contract, U256{}, {}, 100'000)));
+    auto p2 = b.propose(validator.address, 1'700'000'006, cert.hash(suite()));
+    ASSERT_TRUE(p2.has_value()) << p2.error();
+    auto e2 = a.execute((*p2)->block);
+    ASSERT_TRUE(e2.has_value()) << e2.error();
+    ASSERT_TRUE(b.commit(**p2, cert_of(**p2), std::nullopt).has_value());
+    ASSERT_TRUE(a.commit(**e2, cert_of(**p2), std::nullopt).has_value());
+    EXPECT_EQ(a.ledger().head_hash(), b.ledger().head_hash());
+    RpcBackend rpc(a, validator.address);
+    EXPECT_EQ(*rpc.storage(contract, U256{0}, rpc::BlockRef::latest()), U256{2});
+}
+
+// Two candidates of one height, spending the same nonce differently, do not see each other's
+// writes; committing one makes the other stale.
+TEST_P(ChainTest, RivalCandidatesDoNotInterfere) {
+    const auto validator = make_account(suite(), 1);
+    const auto alice = make_account(suite(), 2);
+    const auto bob = make_account(suite(), 3);
+    const auto carol = make_account(suite(), 4);
+    const auto genesis = make_genesis(suite(), validator, {alice});
+    auto kv_a = storage::RocksKv::open(dir_.path() / "a");
+    auto kv_b = storage::RocksKv::open(dir_.path() / "b");
+    auto kv_c = storage::RocksKv::open(dir_.path() / "c");
+    ASSERT_TRUE(kv_a.has_value() && kv_b.has_value() && kv_c.has_value());
+    auto chain_a = Chain::open(**kv_a, genesis);
+    auto chain_b = Chain::open(**kv_b, genesis);
+    auto chain_c = Chain::open(**kv_c, genesis);
+    ASSERT_TRUE(chain_a.has_value() && chain_b.has_value() && chain_c.has_value());
+    Chain& a = **chain_a;
+    Chain& b = **chain_b;
+    Chain& c = **chain_c;
+
+    ASSERT_TRUE(b.submit(signed_tx(alice, 0, bob.address, U256{1000})));
+    ASSERT_TRUE(c.submit(signed_tx(alice, 0, carol.address, U256{5})));
+    auto x = b.propose(validator.address, 1'700'000'001, Hash256{});
+    auto y = c.propose(validator.address, 1'700'000'001, Hash256{});
+    ASSERT_TRUE(x.has_value() && y.has_value());
+    ASSERT_NE((*x)->hash, (*y)->hash);
+
+    // A executes both (the first takes its head state, the second a fresh one), then X again
+    // from the cache, then Y again.
+    auto ex = a.execute((*x)->block);
+    ASSERT_TRUE(ex.has_value()) << ex.error();
+    auto ey = a.execute((*y)->block);
+    ASSERT_TRUE(ey.has_value()) << ey.error();
+    EXPECT_EQ(a.execute((*x)->block)->get(), ex->get());
+    EXPECT_EQ(a.execute((*y)->block)->get(), ey->get());
+
+    // Y wins: carol is paid, bob is not, alice's nonce is 1.
+    ASSERT_TRUE(a.commit(**ey, cert_of(**ey), std::nullopt).has_value());
+    EXPECT_EQ(a.accounts().balance(carol.address), U256{5});
+    EXPECT_EQ(a.accounts().balance(bob.address), U256{0});
+    EXPECT_EQ(a.accounts().nonce(alice.address), 1u);
+    auto stale = a.commit(**ex, cert_of(**ex), std::nullopt);
+    ASSERT_FALSE(stale.has_value());
+    EXPECT_NE(stale.error().find("head moved"), std::string::npos) << stale.error();
+    EXPECT_FALSE(a.execute((*x)->block).has_value());  // its parent is no longer the head
+
+    // The next block builds on the committed one (Y's State is now the head State).
+    ASSERT_TRUE(a.submit(signed_tx(alice, 1, bob.address, U256{7})));
+    auto n = a.propose(validator.address, 1'700'000'002, cert_of(**ey).hash(suite()));
+    ASSERT_TRUE(n.has_value()) << n.error();
+    ASSERT_EQ((*n)->block.transactions.size(), 1u);
+    ASSERT_TRUE(c.commit(**y, cert_of(**y), std::nullopt).has_value());
+    auto en = c.execute((*n)->block);  // C (which also committed Y) agrees on the roots
+    ASSERT_TRUE(en.has_value()) << en.error();
+    ASSERT_TRUE(a.commit(**n, cert_of(**n), std::nullopt).has_value());
+    EXPECT_EQ(a.accounts().balance(bob.address), U256{7});
+}
+
+TEST_P(ChainTest, RpcConsensusHooks) {
+    const auto validator = make_account(suite(), 1);
+    const auto other = make_account(suite(), 9);
+    auto kv = storage::RocksKv::open(dir_.path() / "db");
+    ASSERT_TRUE(kv.has_value());
+    auto chain = Chain::open(**kv, make_genesis(suite(), validator, {}));
+    ASSERT_TRUE(chain.has_value());
+    RpcBackend rpc(**chain, validator.address);
+    EXPECT_EQ(rpc.consensus_status()["role"], "validator");
+    EXPECT_EQ(rpc.consensus_status()["height"], 1);
+    EXPECT_EQ(rpc.peers(), rpc::Json::array());
+    EXPECT_EQ(rpc.peer_count(), 0u);
+    RpcBackend observer(**chain, other.address);
+    EXPECT_EQ(observer.consensus_status()["role"], "observer");
+    rpc.set_consensus_status([] { return rpc::Json{{"height", 7}, {"step", "prevote"}}; });
+    rpc.set_peers([] { return rpc::Json::array({rpc::Json{{"id", 1}}}); });
+    rpc.set_peer_count([] { return uint64_t{1}; });
+    EXPECT_EQ(rpc.consensus_status()["step"], "prevote");
+    EXPECT_EQ(rpc.peers().size(), 1u);
+    EXPECT_EQ(rpc.peer_count(), 1u);
 }
 
 TEST_P(ChainTest, WrongGenesisIsRefused) {

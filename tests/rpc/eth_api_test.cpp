@@ -1117,9 +1117,66 @@ TEST_F(EthApiTest, EveryMethodIsRegistered) {
                           "eth_getProof",
                           "xl_nodeStatus",
                           "xl_clientVersion",
-                          "xl_chainInfo"}) {
+                          "xl_chainInfo",
+                          "xl_consensusStatus",
+                          "xl_peers",
+                          "xl_getCertificate"}) {
         EXPECT_TRUE(dispatcher->has(m)) << m;
     }
+}
+
+// ---- consensus (xl_) ----
+
+TEST_F(EthApiTest, ConsensusStatusAndPeersPassThrough) {
+    make_chain();
+    EXPECT_EQ(ok("xl_consensusStatus"), backend.consensus_status_);
+    EXPECT_EQ(ok("xl_peers"), Json::array());
+    backend.peers_ = Json::array({Json{{"address", "0x01"}, {"inbound", true}}});
+    EXPECT_EQ(ok("xl_peers"), backend.peers_);
+    EXPECT_EQ(err("xl_peers", {1})["message"], "too many arguments, want at most 0");
+    EXPECT_EQ(err("xl_consensusStatus", {1})["code"], kInvalidParams);
+}
+
+TEST_F(EthApiTest, GetCertificate) {
+    make_chain();
+    CertificateView v;
+    v.certificate.height = 1;
+    v.certificate.round = 2;
+    v.certificate.block_hash = backend.blocks[1].hash;
+    v.certificate.signatures = {{0, hex_literal("aabb")}, {3, hex_literal("ccdd")}};
+    v.hash = Hash256::from(Bytes(32, 0x42));
+    v.signers = {kTokenA, kTokenB};
+    backend.certificates[1] = v;
+    backend.certificates[2] = v;
+    backend.certificates[2].certificate.height = 2;
+
+    const Json want{
+        {"height", 1},
+        {"round", 2},
+        {"blockHash", to_hex(backend.blocks[1].hash)},
+        {"hash", to_hex(v.hash)},
+        {"signatures",
+         Json::array(
+             {Json{{"validator", 0}, {"address", to_hex(kTokenA)}, {"signature", "0xaabb"}},
+              Json{{"validator", 3}, {"address", to_hex(kTokenB)}, {"signature", "0xccdd"}}})}};
+    EXPECT_EQ(ok("xl_getCertificate", {"0x1"}), want);
+    ASSERT_TRUE(backend.last_ref.has_value());
+    EXPECT_EQ(backend.last_ref->kind, BlockRef::Kind::kNumber);
+    EXPECT_EQ(ok("xl_getCertificate", {"latest"})["height"], 2);
+    EXPECT_EQ(backend.last_ref->kind, BlockRef::Kind::kLatest);
+    // Unknown heights and the genesis (no certificate): null.
+    EXPECT_EQ(ok("xl_getCertificate", {"0x0"}), Json());
+    EXPECT_EQ(ok("xl_getCertificate", {"0x9"}), Json());
+    // Parameter errors, as for eth_getBlockByNumber.
+    EXPECT_EQ(err("xl_getCertificate", Json::array())["message"],
+              "missing value for required argument 0");
+    EXPECT_EQ(err("xl_getCertificate", {"0x1", true})["message"],
+              "too many arguments, want at most 1");
+    EXPECT_EQ(err("xl_getCertificate", {"0x01"})["code"], kInvalidParams);
+    EXPECT_EQ(err("xl_getCertificate", {"1"})["code"], kInvalidParams);
+    // Backend failures pass through.
+    backend.fail = Error{kServerError, "storage: I/O error", std::nullopt};
+    EXPECT_EQ(err("xl_getCertificate", {"0x1"})["message"], "storage: I/O error");
 }
 
 // ---- concurrency ----
