@@ -24,20 +24,28 @@ namespace xl::protocol {
 
 // Limits (STYLE.md 8).
 inline constexpr size_t kMaxValidators = 1024;
-inline constexpr size_t kMaxVoteSize = 256;  // fixed fields and one signature
+inline constexpr size_t kMaxVoteSize = 256;      // fixed fields and one signature
 inline constexpr uint32_t kMaxRound = 1u << 20;  // a round number beyond this is garbage
 // A certificate: kMaxValidators signatures of at most 72 bytes each plus framing.
 inline constexpr size_t kMaxCertificateSize = kMaxValidators * 80 + 128;
+// A signature's wire form: 65 (ecdsa) or 64 (sm) bytes; anything longer is garbage.
+inline constexpr size_t kMaxSignatureSize = 72;
+// A proposal or finalized block: a block, a certificate and small fixed fields.
+inline constexpr size_t kMaxProposalSize = kMaxBlockSize + kMaxCertificateSize + 512;
+inline constexpr size_t kMaxFinalizedBlockSize = kMaxBlockSize + kMaxCertificateSize + 64;
+inline constexpr size_t kMaxSyncRequestSize = 32;
+static_assert(kMaxSignatureSize * kMaxValidators + 128 <= kMaxCertificateSize);
+static_assert(kMaxSignatureSize + 128 <= kMaxVoteSize);
 
 enum class ConsensusError {
-    kMalformed,       // not the RLP shape of the message (rlp error, wrong field count/size)
-    kOversized,       // over the size limit of the message kind
-    kBadVoteType,     // vote type other than prevote (1) or precommit (2)
-    kBadRound,        // round or valid round beyond kMaxRound, or valid_round >= round
-    kBadBlock,        // the proposal's or finalized block's block does not decode
-    kUnsortedSigners, // certificate signer indexes not strictly ascending
-    kTooManySigners,  // more than kMaxValidators signatures
-    kUnknownKind,     // message kind byte not one of MessageKind
+    kMalformed,        // not the RLP shape of the message (rlp error, wrong field count/size)
+    kOversized,        // over the size limit of the message kind
+    kBadVoteType,      // vote type other than prevote (1) or precommit (2)
+    kBadRound,         // round or valid round beyond kMaxRound, or valid_round >= round
+    kBadBlock,         // the proposal's or finalized block's block does not decode
+    kUnsortedSigners,  // certificate signer indexes not strictly ascending
+    kTooManySigners,   // more than kMaxValidators signatures
+    kUnknownKind,      // message kind byte not one of MessageKind
 };
 std::string_view to_string(ConsensusError e) noexcept;
 
