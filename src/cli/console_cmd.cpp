@@ -16,7 +16,6 @@
 // Signing is Transaction::sign, as in `xinlian tx sign` (type 2 in ecdsa, 0x53 in sm).
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -24,11 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
-#include "cli/password.hpp"
 #include "cli/rpc_client.hpp"
 #include "codec/abi.hpp"
-#include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
 #include "execution/executor.hpp"
 #include "protocol/limits.hpp"
@@ -45,57 +43,8 @@ inline constexpr const char* kDefaultRpcUrl = "http://127.0.0.1:8545";
 inline constexpr uint32_t kReceiptPollMs = 250;
 inline constexpr uint32_t kDefaultWaitSeconds = 120;
 inline constexpr size_t kMaxBytecodeFileSize = 4 * protocol::kMaxTxSize;  // hex text
-inline constexpr size_t kMaxKeyFileSize = 1024;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kExecutionReverted = 3;
-
-[[noreturn]] void fail(const std::string& message) {
-    throw CLI::RuntimeError(message, 1);
-}
-
-// Runs a command body; a failure is reported as "error: ..." on stderr before it propagates
-// (main() prints nothing for a RuntimeError).
-std::function<void()> reported(std::function<void()> body) {
-    return [body = std::move(body)] {
-        try {
-            body();
-        } catch (const CLI::RuntimeError& e) {
-            std::cerr << "error: " << e.what() << "\n";
-            throw;
-        }
-    };
-}
-
-std::string trim(std::string s) {
-    const auto ws = " \t\r\n";
-    s.erase(0, s.find_first_not_of(ws));
-    s.erase(s.find_last_not_of(ws) + 1);
-    return s;
-}
-
-std::string read_file(const std::string& path, size_t max_size) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read " + path);
-    std::string s;
-    char c;
-    while (in.get(c)) {
-        if (s.size() == max_size) fail(path + " is larger than " + std::to_string(max_size));
-        s.push_back(c);
-    }
-    return s;
-}
-
-U256 parse_u256(const std::string& flag, const std::string& text) {
-    auto v = U256::from_string(text);
-    if (!v) fail("invalid " + flag + " '" + text + "': " + std::string(to_string(v.error())));
-    return *v;
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& text) {
-    const U256 v = parse_u256(flag, text);
-    if (!v.fits_u64()) fail("invalid " + flag + " '" + text + "': more than 64 bits");
-    return v.low64();
-}
 
 Address parse_address(const std::string& flag, const std::string& text) {
     auto a = fixed_from_hex<20>(text);
@@ -107,18 +56,6 @@ Bytes parse_hex(const std::string& flag, const std::string& text) {
     auto b = from_hex(trim(text));
     if (!b) fail("invalid " + flag + ": " + std::string(to_string(b.error())));
     return std::move(*b);
-}
-
-// A quantity in a node's answer: "0x.." (JSON-RPC) or a JSON number.
-U256 quantity(const Json& j, const std::string& what) {
-    if (j.is_number_unsigned()) return U256(j.get<uint64_t>());
-    if (j.is_string()) {
-        const auto& s = j.get_ref<const std::string&>();
-        if (s.starts_with("0x")) {
-            if (auto v = U256::from_string(s)) return *v;
-        }
-    }
-    fail("the node returned an invalid " + what + ": " + j.dump());
 }
 
 // ---- talking to the node ----
@@ -217,9 +154,7 @@ ChainInfo chain_info(Node& node, const Conn& c) {
 
 // ---- keys ----
 
-struct KeyOptions {
-    std::string key, password_file, private_key_file;
-};
+using KeyOptions = KeyFiles;
 
 void add_key_options(CLI::App* cmd, KeyOptions& k) {
     auto* key = cmd->add_option("--key", k.key,
@@ -230,30 +165,6 @@ void add_key_options(CLI::App* cmd, KeyOptions& k) {
     key->excludes(pkf);
     cmd->add_option("--password-file", k.password_file, "File holding the keystore password")
         ->needs(key);
-}
-
-crypto::SecretKey load_key(const KeyOptions& k, const crypto::CryptoSuite& suite) {
-    if (k.key.empty() == k.private_key_file.empty()) {
-        fail("give exactly one of --key and --private-key-file");
-    }
-    if (!k.private_key_file.empty()) {
-        const std::string text = trim(read_file(k.private_key_file, kMaxKeyFileSize));
-        auto sk = fixed_from_hex<32>(text);
-        if (!sk) fail("invalid secret key in " + k.private_key_file + ": expected 32 bytes of hex");
-        if (!suite.public_key(*sk)) fail("the key in " + k.private_key_file + " is not valid");
-        return *sk;
-    }
-    const std::string keystore = read_file(k.key, crypto::kMaxKeystoreSize);
-    std::optional<std::string> pw_file;
-    if (!k.password_file.empty()) pw_file = k.password_file;
-    const std::string password = read_password(pw_file, "Password: ", false);
-    auto key = crypto::decrypt_keystore(keystore, password);
-    if (!key) fail(k.key + ": " + std::string(crypto::to_string(key.error())));
-    if (key->suite != suite.id()) {
-        fail(k.key + " holds a key of the other crypto suite than the node's (" +
-             std::string(suite.name()) + ")");
-    }
-    return key->secret;
 }
 
 // ---- sending ----
@@ -450,8 +361,8 @@ struct DeployOptions {
 void run_deploy(const DeployOptions& o) {
     // FILE_OR_HEX: 0x-hex on the command line, else a file holding the hex (solc --bin).
     const bool inline_hex = o.bytecode.starts_with("0x") && from_hex(o.bytecode).has_value();
-    Bytes code = parse_hex("--bytecode",
-                           inline_hex ? o.bytecode : read_file(o.bytecode, kMaxBytecodeFileSize));
+    Bytes code = parse_hex(
+        "--bytecode", inline_hex ? o.bytecode : read_small_file(o.bytecode, kMaxBytecodeFileSize));
     if (code.empty()) fail("--bytecode is empty");
     if (!o.args_sig.empty()) {
         const abi::Function ctor = parse_signature("--args-sig", o.args_sig);

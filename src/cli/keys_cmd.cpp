@@ -12,13 +12,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "cli/password.hpp"
 #include "crypto/keystore.hpp"
@@ -26,43 +25,6 @@
 
 namespace xl::cli {
 namespace {
-
-// A failure: message on stderr, exit code 1 (main() prints nothing for a RuntimeError).
-[[noreturn]] void fail(const std::string& message) {
-    throw CLI::RuntimeError(message, 1);
-}
-
-// Runs a command body; any failure is reported as "error: ..." before it propagates.
-std::function<void()> reported(std::function<void()> body) {
-    return [body = std::move(body)] {
-        try {
-            body();
-        } catch (const CLI::RuntimeError& e) {
-            std::cerr << "error: " << e.what() << "\n";
-            throw;
-        }
-    };
-}
-
-const crypto::CryptoSuite& suite_named(const std::string& name) {
-    const auto* suite = crypto::suite_by_name(name);
-    if (!suite) fail("unknown crypto suite '" + name + "' (expected ecdsa or sm)");
-    return *suite;
-}
-
-std::string read_small_file(const std::string& path, size_t max_size) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read " + path + ": " + std::strerror(errno));
-    std::string s;
-    char c;
-    while (in.get(c)) {
-        if (s.size() == max_size) {
-            fail(path + " is larger than " + std::to_string(max_size) + " bytes");
-        }
-        s.push_back(c);
-    }
-    return s;
-}
 
 // Creates path with mode 0600 and writes text; refuses to replace an existing file (O_EXCL),
 // so a typo cannot destroy another key.
@@ -87,20 +49,6 @@ void write_new_file(const std::string& path, const std::string& text) {
         ::unlink(path.c_str());
         fail("cannot write " + path + ": " + std::strerror(saved));
     }
-}
-
-crypto::SecretKey read_secret(const std::string& path) {
-    std::string text = read_small_file(path, 1024);
-    // Surrounding whitespace (a trailing newline above all) is not part of the hex.
-    const auto first = text.find_first_not_of(" \t\r\n");
-    const auto last = text.find_last_not_of(" \t\r\n");
-    text = first == std::string::npos ? "" : text.substr(first, last - first + 1);
-    auto sk = fixed_from_hex<32>(text);
-    if (!sk) {
-        fail("invalid secret in " + path + ": " + std::string(to_string(sk.error())) +
-             " (expected 32 bytes of hex)");
-    }
-    return *sk;
 }
 
 struct CreateFlags {
@@ -184,7 +132,7 @@ void add_keys_command(CLI::App& app) {
                      "File holding the secret key as 64 hex digits")
         ->required();
     import_cmd->callback(reported(
-        [import_flags] { create(*import_flags, read_secret(*import_flags->secret_file)); }));
+        [import_flags] { create(*import_flags, read_secret_file(*import_flags->secret_file)); }));
 
     auto show_flags = std::make_shared<ShowFlags>();
     auto* show_cmd = keys->add_subcommand("show", "Print a keystore's address and public key");

@@ -7,16 +7,14 @@
 //   xinlian tx decode --crypto ecdsa|sm 0xRAW
 // The JSON uses the field names of eth_getTransactionByHash (quantities as 0x-hex), plus
 // "raw", "typeName", "intrinsicGas" and, for the sm type, "publicKey".
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
-#include "cli/password.hpp"
-#include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
 #include "protocol/limits.hpp"
 #include "protocol/transaction.hpp"
@@ -29,31 +27,6 @@ using json = nlohmann::ordered_json;
 using protocol::Transaction;
 using protocol::TxType;
 
-// Reports a failure the way every command does: a message on stderr, exit code 1. (main()
-// returns app.exit(e), which prints nothing for a RuntimeError, so the message goes out here.)
-[[noreturn]] void fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    throw CLI::RuntimeError(message, 1);
-}
-
-const crypto::CryptoSuite& suite_named(const std::string& name) {
-    const auto* suite = crypto::suite_by_name(name);
-    if (!suite) fail("unknown crypto suite '" + name + "' (expected ecdsa or sm)");
-    return *suite;
-}
-
-U256 parse_u256(const std::string& flag, const std::string& text) {
-    auto v = U256::from_string(text);
-    if (!v) fail("invalid " + flag + " '" + text + "': " + std::string(to_string(v.error())));
-    return *v;
-}
-
-uint64_t parse_u64(const std::string& flag, const std::string& text) {
-    const U256 v = parse_u256(flag, text);
-    if (!v.fits_u64()) fail("invalid " + flag + " '" + text + "': more than 64 bits");
-    return v.low64();
-}
-
 template <size_t N>
 FixedBytes<N> parse_fixed(const std::string& what, const std::string& text) {
     auto v = fixed_from_hex<N>(text);
@@ -62,26 +35,6 @@ FixedBytes<N> parse_fixed(const std::string& what, const std::string& text) {
              " (expected " + std::to_string(N) + " bytes of hex)");
     }
     return *v;
-}
-
-std::string read_file(const std::string& path, size_t max_size) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail("cannot read " + path);
-    std::string s;
-    s.reserve(256);
-    char c;
-    while (in.get(c)) {
-        if (s.size() == max_size) fail(path + " is larger than " + std::to_string(max_size));
-        s.push_back(c);
-    }
-    return s;
-}
-
-std::string trim(std::string s) {
-    const auto ws = " \t\r\n";
-    s.erase(0, s.find_first_not_of(ws));
-    s.erase(s.find_last_not_of(ws) + 1);
-    return s;
 }
 
 TxType parse_type(const std::string& name) {
@@ -181,27 +134,9 @@ crypto::SecretKey load_key(const SignOptions& o, const crypto::CryptoSuite& suit
     if (o.secret_file.has_value() == o.key.has_value()) {
         fail("give exactly one of --secret-file and --key");
     }
-    if (o.secret_file) {
-        const std::string text = trim(read_file(*o.secret_file, 1024));
-        auto sk = fixed_from_hex<32>(text);
-        if (!sk) fail("invalid secret key in " + *o.secret_file + ": expected 32 bytes of hex");
-        return *sk;
-    }
-    const std::string keystore = read_file(*o.key, crypto::kMaxKeystoreSize);
+    if (o.secret_file) return read_secret_file(*o.secret_file, &suite);
     // As `xinlian keys`: the first line of --password-file, else the terminal without echo.
-    std::string password;
-    try {
-        password = read_password(o.password_file, "Password: ", false);
-    } catch (const CLI::RuntimeError& e) {
-        fail(e.what());
-    }
-    auto key = crypto::decrypt_keystore(keystore, password);
-    if (!key) fail(*o.key + ": " + std::string(crypto::to_string(key.error())));
-    if (key->suite != suite.id()) {
-        fail(*o.key + " holds a key of the other crypto suite than --crypto " +
-             std::string(suite.name()));
-    }
-    return key->secret;
+    return read_keystore_file(*o.key, o.password_file, suite);
 }
 
 void run_sign(const SignOptions& o) {
@@ -317,7 +252,7 @@ void add_tx_command(CLI::App& app) {
                                 "else asked on the terminal)");
     sf->excludes(kf);
     sign->add_option("--password-file", f->password_file, "File holding the password")->needs(kf);
-    sign->callback([f, sign] {
+    sign->callback(reported([f, sign] {
         auto given = [sign](const char* flag, const std::string& v) {
             return sign->count(flag) ? std::optional<std::string>(v) : std::nullopt;
         };
@@ -338,7 +273,7 @@ void add_tx_command(CLI::App& app) {
         o.key = given("--key", f->key);
         o.password_file = given("--password-file", f->password_file);
         run_sign(o);
-    });
+    }));
 
     auto crypto_name = std::make_shared<std::string>("ecdsa");
     auto raw = std::make_shared<std::string>();
@@ -346,7 +281,7 @@ void add_tx_command(CLI::App& app) {
     decode->add_option("--crypto", *crypto_name, "Crypto suite: ecdsa or sm")
         ->capture_default_str();
     decode->add_option("raw", *raw, "The transaction, 0x-hex")->required();
-    decode->callback([crypto_name, raw] { run_decode(*crypto_name, *raw); });
+    decode->callback(reported([crypto_name, raw] { run_decode(*crypto_name, *raw); }));
 }
 
 }  // namespace xl::cli
