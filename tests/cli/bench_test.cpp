@@ -1,12 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 // `xinlian bench` argument errors: each is refused before any connection is made, with the
-// message naming the flag; a node that is not there is an error, not a hang.
+// message naming the flag; a node that is not there is an error, not a hang; a node that
+// accepts but never answers fails the request's deadline; the suite comes from the node's
+// xl_nodeStatus (a contradicting --crypto is an error) and, for a node without that method,
+// from --crypto. Fake nodes are real sockets on 127.0.0.1 with port 0.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "storage/test_util.hpp"
 
 namespace {
 
@@ -66,6 +79,142 @@ TEST(Bench, NoNodeIsAnError) {
     // Valid arguments, port 1 on loopback refuses the connection.
     EXPECT_NE(bench_error(with({"--txs", "10", "--senders", "1"})).find("connecting to"),
               std::string::npos);
+}
+
+TEST(Bench, RefusesErc20BytecodeMisuse) {
+    EXPECT_NE(bench_error(with({"--txs", "10", "--senders", "1", "--erc20-bytecode", "t.hex"}))
+                  .find("--erc20-bytecode is for --workload erc20"),
+              std::string::npos);
+    xl::test::TempDir dir;
+    const std::string bad = (dir.path() / "bad.hex").string();
+    std::ofstream(bad) << "not hex\n";
+    EXPECT_NE(bench_error(with({"--txs", "10", "--senders", "1", "--workload", "erc20",
+                                "--erc20-bytecode", bad}))
+                  .find("expected the contract's init code as hex"),
+              std::string::npos);
+    EXPECT_NE(bench_error(with({"--txs", "10", "--senders", "1", "--workload", "erc20",
+                                "--erc20-bytecode", (dir.path() / "missing").string()}))
+                  .find("cannot read"),
+              std::string::npos);
+}
+
+// A listening socket on 127.0.0.1:0. With an answer function, one thread serves HTTP/1.1
+// JSON-RPC on the connections it accepts, one at a time, answering each request with
+// {"result": answer(method)} (answer returns JSON text, or "" for a method-not-found error).
+// Without one nothing is ever accepted or read: the kernel completes the handshake and the
+// client's request sits unanswered.
+class FakeNode {
+public:
+    explicit FakeNode(std::function<std::string(const std::string&)> answer = nullptr) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+            ::listen(fd_, 8) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+            ADD_FAILURE() << "cannot listen on 127.0.0.1";
+            return;
+        }
+        port_ = ntohs(a.sin_port);
+        if (answer) thread_ = std::thread([this, answer] { serve(answer); });
+    }
+    ~FakeNode() {
+        ::shutdown(fd_, SHUT_RDWR);  // wakes accept()
+        if (thread_.joinable()) thread_.join();
+        ::close(fd_);
+    }
+    FakeNode(const FakeNode&) = delete;
+    FakeNode& operator=(const FakeNode&) = delete;
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+private:
+    void serve(const std::function<std::string(const std::string&)>& answer) {
+        for (;;) {
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) return;
+            std::string in;
+            char buf[4096];
+            for (;;) {
+                const size_t head = in.find("\r\n\r\n");
+                if (head != std::string::npos) {
+                    const size_t cl = in.find("Content-Length: ");
+                    const size_t body_len =
+                        cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+                    if (in.size() >= head + 4 + body_len) {
+                        const auto req = nlohmann::json::parse(in.substr(head + 4, body_len));
+                        in.erase(0, head + 4 + body_len);
+                        const std::string result = answer(req.value("method", ""));
+                        const std::string body =
+                            result.empty()
+                                ? R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"method not found"}})"
+                                : R"({"jsonrpc":"2.0","id":1,"result":)" + result + "}";
+                        const std::string res =
+                            "HTTP/1.1 200 OK\r\nContent-Type: "
+                            "application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+                        if (::send(c, res.data(), res.size(), MSG_NOSIGNAL) < 0) break;
+                        continue;
+                    }
+                }
+                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+                if (n <= 0) break;
+                in.append(buf, size_t(n));
+            }
+            ::close(c);
+        }
+    }
+
+    int fd_ = -1;
+    uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+std::vector<std::string> at(const FakeNode& node, std::vector<std::string> extra) {
+    std::vector<std::string> a = {"--rpc", node.url(), "--private-key-file", "/nonexistent",
+                                  "--txs", "10",       "--senders",          "1"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+TEST(Bench, SilentNodeFailsTheRequestDeadline) {
+    FakeNode silent;
+    const std::string e = bench_error(at(silent, {"--request-timeout-ms", "200"}));
+    EXPECT_NE(e.find("no answer within 200 ms"), std::string::npos) << e;
+    EXPECT_NE(bench_error(at(silent, {"--request-timeout-ms", "0"})).find("--request-timeout-ms"),
+              std::string::npos);
+}
+
+std::string chain_answers(const std::string& method, const std::string& status) {
+    if (method == "xl_nodeStatus") return status;
+    if (method == "eth_chainId") return R"("0x7a69")";
+    if (method == "eth_getBlockByNumber") return R"({"number":"0x0","baseFeePerGas":"0x0"})";
+    return "";
+}
+
+TEST(Bench, SuiteComesFromTheNode) {
+    FakeNode sm([](const std::string& m) {
+        return chain_answers(m, R"({"crypto":"sm","chainId":"0x7a69"})");
+    });
+    std::string e = bench_error(at(sm, {"--crypto", "ecdsa"}));
+    EXPECT_NE(e.find("the node runs the sm suite, not --crypto ecdsa"), std::string::npos) << e;
+    // Without --crypto the node's suite is taken: the run gets as far as reading the key.
+    e = bench_error(at(sm, {}));
+    EXPECT_NE(e.find("cannot read /nonexistent"), std::string::npos) << e;
+
+    FakeNode odd([](const std::string& m) { return chain_answers(m, R"({"crypto":"rsa"})"); });
+    e = bench_error(at(odd, {}));
+    EXPECT_NE(e.find("unknown crypto suite 'rsa'"), std::string::npos) << e;
+}
+
+TEST(Bench, NodeWithoutStatusUsesTheFlag) {
+    // Hardhat answers xl_nodeStatus with an error: --crypto (default ecdsa) decides.
+    FakeNode hardhat([](const std::string& m) { return chain_answers(m, ""); });
+    for (const char* suite : {"ecdsa", "sm"}) {
+        const std::string e = bench_error(at(hardhat, {"--crypto", suite}));
+        EXPECT_NE(e.find("cannot read /nonexistent"), std::string::npos) << suite << ": " << e;
+    }
 }
 
 }  // namespace
