@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test test-asan up down bench bench-evm bench-node clean
+.PHONY: deps build test test-asan up down bench bench-evm bench-node bench-hardhat bench-cluster clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -42,6 +42,12 @@ bench-evm: build
 # End-to-end node throughput, 1 validator, ecdsa and sm (docs/PERFORMANCE.md, "Node (issue 4)").
 bench-node: build
 	@bash bench/hardhat/node_bench.sh $(BUILD)
+
+# The same `xinlian bench` against Hardhat (npm) and a 1-validator node, transfers and an
+# OpenZeppelin ERC-20 (docs/PERFORMANCE.md, "Hardhat (issue 4)"); needs node and npm.
+bench-hardhat: build
+	@cd bench/hardhat && npm install --no-audit --no-fund >/dev/null
+	@bash bench/hardhat/compare.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -3,7 +3,7 @@
 # `make bench-node`: `xinlian bench` against a fresh 1-validator chain of each crypto suite
 # (docs/PERFORMANCE.md, "Node (issue 4)"). Usage: node_bench.sh BUILD_DIR [TXS] [SENDERS]
 # The chains live in a temporary directory removed on exit; the nodes are stopped by pid.
-# (The Hardhat side of the comparison is not scripted yet.)
+# The side-by-side run against Hardhat is compare.sh (`make bench-hardhat`).
 set -euo pipefail
 BIN="$(cd "$1" && pwd)/xinlian"
 TXS="${2:-20000}"
