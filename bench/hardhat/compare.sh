@@ -11,8 +11,8 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 BIN="$(cd "$1" && pwd)/xinlian"
-TXS="${2:-10000}"
-SENDERS="${3:-500}"
+TXS="${2:-20000}"
+SENDERS="${3:-1000}"
 HH_PORT="${XL_HH_PORT:-18645}"
 XL_PORT="${XL_XL_PORT:-18745}"
 DIR="$(mktemp -d)"
