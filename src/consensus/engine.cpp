@@ -108,6 +108,7 @@ struct Engine::Impl {
     // Bounded buffering: messages of future rounds (in `rounds`) and of height + 1.
     size_t future_count = 0;
     std::vector<std::pair<PeerId, Message>> next_height;  // verified proposals and votes
+    std::set<Hash256> next_height_signatures;  // hashes of their signatures: no duplicates
 
     // Catch-up and its rate limits.
     std::set<std::pair<PeerId, uint64_t>> answered;  // (peer, height) answered this period
@@ -164,11 +165,12 @@ struct Engine::Impl {
     void replay_next_height() {
         std::vector<std::pair<PeerId, Message>> buffered;
         buffered.swap(next_height);
+        next_height_signatures.clear();
         for (auto& [peer, m] : buffered) {
             const uint64_t mh = std::holds_alternative<Vote>(m) ? std::get<Vote>(m).height
                                                                 : std::get<Proposal>(m).height;
             if (mh == height + 1) {
-                next_height.emplace_back(peer, std::move(m));
+                buffer_next(peer, std::move(m));
             } else if (mh == height) {
                 if (auto* v = std::get_if<Vote>(&m)) {
                     store_vote(*v);
@@ -293,6 +295,18 @@ struct Engine::Impl {
 
     bool buffer_full() const { return future_count + next_height.size() >= config.max_buffered; }
 
+    void buffer_next(PeerId from, Message m) {
+        const Bytes& sig = std::holds_alternative<Vote>(m) ? std::get<Vote>(m).signature
+                                                           : std::get<Proposal>(m).signature;
+        if (!next_height_signatures.insert(suite.hash(sig)).second) return;
+        next_height.emplace_back(from, std::move(m));
+    }
+
+    // A message of height + 1 already buffered (a rebroadcast): nothing to verify again.
+    bool buffered_next(const Bytes& signature) const {
+        return next_height_signatures.count(suite.hash(signature)) > 0;
+    }
+
     void store_vote(const Vote& v) {
         const auto index = validators.index_of(v.validator);
         XL_ASSERT(index.has_value());
@@ -360,6 +374,8 @@ struct Engine::Impl {
                     existing = &e->second;
             }
             if (existing && *existing == v) return;  // a duplicate (rebroadcast)
+        } else if (buffered_next(v.signature)) {
+            return;
         }
         const bool future = v.height > height || v.round > round;
         if (!existing && future && buffer_full()) {
@@ -376,7 +392,7 @@ struct Engine::Impl {
         }
         if (v.height > height) {
             ahead_peers.insert(from);
-            next_height.emplace_back(from, v);
+            buffer_next(from, v);
             return;
         }
         store_vote(v);
@@ -403,6 +419,8 @@ struct Engine::Impl {
             if (rs && rs->proposal_hash == hash && rs->proposal_valid_round == p.valid_round &&
                 rs->proposal_signature == p.signature)
                 return;  // a duplicate
+        } else if (buffered_next(p.signature)) {
+            return;
         }
         const bool future = p.height > height || p.round > round;
         if (!rs && future && buffer_full()) {
@@ -419,7 +437,7 @@ struct Engine::Impl {
         }
         if (p.height > height) {
             ahead_peers.insert(from);
-            next_height.emplace_back(from, p);
+            buffer_next(from, p);
             return;
         }
         store_proposal(p, hash);
@@ -454,6 +472,8 @@ struct Engine::Impl {
     }
 
     void send_sync_request(PeerId from) {
+        if (sync_until.size() >= kMaxSyncPeersPerPeriod && !sync_until.count(from))
+            sync_until.clear();
         sync_until[from] = height + protocol::kMaxSyncBlocks;
         out.push_back(SendTo{from, protocol::SyncRequest{height, protocol::kMaxSyncBlocks}});
     }
@@ -464,7 +484,7 @@ struct Engine::Impl {
         if (!answered.emplace(from, first).second) return;
         const uint64_t committed = app.committed_height();
         size_t bytes = 0;
-        for (uint64_t h = first; h < first + req.count && h <= committed; ++h) {
+        for (uint64_t h = first; h - first < req.count && h <= committed; ++h) {
             auto fb = app.finalized_block(h);
             if (!fb) break;
             bytes += fb->block.encode().size() + fb->certificate.encode().size();
@@ -492,9 +512,14 @@ struct Engine::Impl {
         }
         commit(f.block, hash, cert, std::nullopt);
         if (halted) return;
-        // The range asked of this peer is used up: ask for the next one while it is ahead.
-        if (auto it = sync_until.find(from); it != sync_until.end() && it->second == height)
+        // The range asked of this peer is used up: ask for the next one while it is ahead. An
+        // answer to one of our old-height messages (not a range): ask once per period whether
+        // there is more.
+        if (auto it = sync_until.find(from); it == sync_until.end()) {
+            request_sync(from);
+        } else if (it->second == height) {
             send_sync_request(from);
+        }
     }
 
     // ---- commit (lines 49-54) ----
@@ -530,9 +555,11 @@ struct Engine::Impl {
                 cert.block_hash = hash;
                 for (const auto& [index, vote] : rs.precommits)  // ascending index
                     if (vote.block_hash == hash) cert.signatures.push_back({index, vote.signature});
+                // commit() leaves the height and clears `rounds` and `blocks`: copy first.
+                const Hash256 block_hash = hash;
                 const protocol::Block block = kb->second.block;
                 const auto prev = kb->second.prev_certificate;
-                commit(block, hash, cert, prev);
+                commit(block, block_hash, cert, prev);
                 return true;
             }
         }
@@ -641,6 +668,7 @@ struct Engine::Impl {
         // Every tick, of any height, opens a new rate-limit period.
         answered.clear();
         sync_asked.clear();
+        sync_until.clear();  // a range still arriving is then continued as an unasked answer
         if (t.height != height) return;  // a timer of a height already left
         ++ticks_at_height;
         schedule(Timeout::Kind::kRebroadcast, 0, config.rebroadcast);
