@@ -112,6 +112,8 @@ bool ChainApp::validate_block(const protocol::Block& block, const Hash256& block
         return reject("timestamp " + std::to_string(block.header.timestamp) + " is more than " +
                       std::to_string(kMaxFutureSeconds) + " s ahead of the local clock " +
                       std::to_string(now));
+    if (prev_cert && seen_certs_.size() < kMaxSeenCertificates)
+        seen_certs_.emplace(block.header.prev_certificate_hash, *prev_cert);
     auto executed = chain_.execute(block);
     if (!executed) return reject(executed.error());
     if ((*executed)->hash != block_hash)
@@ -130,6 +132,7 @@ Result<void, std::string> ChainApp::commit_block(
                           " block " + to_hex(certificate.block_hash) + " for block " +
                           std::to_string(height) + " " + to_hex(block_hash));
     std::shared_ptr<const ExecutedBlock> executed;
+    std::optional<protocol::CommitCertificate> replacement;  // see seen_certs_
     if (auto it = kept_.find(block_hash); it != kept_.end()) {
         executed = it->second;
     } else {
@@ -138,6 +141,26 @@ Result<void, std::string> ChainApp::commit_block(
         if (prev_cert) {
             if (auto c = check_prev_certificate(block.header, prev_cert); !c)
                 return unexpected("finalized block " + std::to_string(height) + ": " + c.error());
+        } else if (height > 1) {
+            auto stored = chain_.certificate(height - 1);
+            if (!stored)
+                return unexpected("reading certificate " + std::to_string(height - 1) + ": " +
+                                  stored.error());
+            const bool matches = stored->has_value() && (*stored)->hash(chain_.suite()) ==
+                                                            block.header.prev_certificate_hash;
+            if (!matches) {
+                auto it = seen_certs_.find(block.header.prev_certificate_hash);
+                if (it == seen_certs_.end())
+                    return unexpected("finalized block " + std::to_string(height) +
+                                      " names a certificate of height " +
+                                      std::to_string(height - 1) + " (" +
+                                      to_hex(block.header.prev_certificate_hash) +
+                                      ") other than the stored one, and no proposal carried it");
+                if (auto c = check_prev_certificate(block.header, it->second); !c)
+                    return unexpected("finalized block " + std::to_string(height) + ": " +
+                                      c.error());
+                replacement = it->second;
+            }
         }
         auto e = chain_.execute(block);
         if (!e)
@@ -146,10 +169,11 @@ Result<void, std::string> ChainApp::commit_block(
                 " does not execute to its header (divergent execution): " + e.error());
         executed = std::move(*e);
     }
-    auto committed = chain_.commit(*executed, certificate, prev_cert);
+    auto committed = chain_.commit(*executed, certificate, prev_cert ? prev_cert : replacement);
     if (!committed)
         return unexpected("committing block " + std::to_string(height) + ": " + committed.error());
     kept_.clear();  // executed on the old head: no longer committable
+    std::erase_if(seen_certs_, [&](const auto& e) { return e.second.height + 1 <= height; });
     spdlog::info("committed block {} hash {} txs {} round {}", height, to_hex(block_hash),
                  block.transactions.size(), certificate.round);
     return {};

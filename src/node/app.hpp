@@ -34,6 +34,8 @@ namespace xl::node {
 inline constexpr uint64_t kMaxFutureSeconds = 15;
 // Blocks kept between validation and commit (a few rounds' worth of proposals).
 inline constexpr size_t kMaxKeptBlocks = 64;
+// Previous certificates seen in proposals, by hash (see commit_block).
+inline constexpr size_t kMaxSeenCertificates = 16;
 
 // Seconds since the Unix epoch from the system clock.
 uint64_t unix_seconds();
@@ -72,6 +74,12 @@ private:
     Address self_;
     std::function<uint64_t()> now_seconds_;
     std::map<Hash256, std::shared_ptr<const ExecutedBlock>> kept_;
+    // A FinalizedBlock from a peer comes without the previous certificate its header names;
+    // the ledger keeps, per height, the certificate the next header names. If this node
+    // committed height h-1 with its own certificate (another quorum of precommits) and then
+    // catches up on h, the one the header names is looked up here: proposals of height h
+    // carried it. Bounded; cleared of lower heights on commit.
+    std::map<Hash256, protocol::CommitCertificate> seen_certs_;
     std::string last_rejection_;
 };
 
