@@ -587,22 +587,23 @@ Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::certific
 Result<void, LedgerError> Ledger::commit(
     const protocol::Block& block, const std::vector<ReceiptRecord>& receipts,
     storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
-    const std::optional<protocol::CommitCertificate>& prev_certificate) {
+    const std::optional<protocol::CommitCertificate>& prev_certificate, const Known* known) {
     return commit_impl(block, receipts, state_batch, &certificate,
-                       prev_certificate ? &*prev_certificate : nullptr);
+                       prev_certificate ? &*prev_certificate : nullptr, known);
 }
 
 Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
                                          const std::vector<ReceiptRecord>& receipts,
                                          storage::WriteBatch state_batch) {
-    return commit_impl(block, receipts, state_batch, nullptr, nullptr);
+    return commit_impl(block, receipts, state_batch, nullptr, nullptr, nullptr);
 }
 
 Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
                                               const std::vector<ReceiptRecord>& receipts,
                                               storage::WriteBatch& state_batch,
                                               const protocol::CommitCertificate* certificate,
-                                              const protocol::CommitCertificate* prev_certificate) {
+                                              const protocol::CommitCertificate* prev_certificate,
+                                              const Known* known) {
     std::lock_guard commit_lock(commit_mu_);
     const protocol::BlockHeader& h = block.header;
     const uint64_t number = head_number();
@@ -625,8 +626,11 @@ Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
         return invalid(std::to_string(receipts.size()) + " receipts for " +
                        std::to_string(block.transactions.size()) + " transactions");
     }
+    if (known != nullptr && known->tx_hashes.size() != block.transactions.size()) {
+        return invalid(std::to_string(known->tx_hashes.size()) + " transaction hashes for " +
+                       std::to_string(block.transactions.size()) + " transactions");
+    }
     // What the header claims about its receipts must be what is stored under it.
-    protocol::Bloom bloom{};
     uint32_t log_index = 0;
     for (size_t i = 0; i < receipts.size(); ++i) {
         if (receipts[i].first_log_index != log_index) {
@@ -635,20 +639,25 @@ Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
                            std::to_string(log_index));
         }
         log_index += static_cast<uint32_t>(receipts[i].receipt.logs.size());
-        protocol::bloom_or(bloom, receipts[i].receipt.bloom);
     }
-    const uint64_t gas_used = receipts.empty() ? 0 : receipts.back().receipt.cumulative_gas_used;
-    if (gas_used != h.gas_used) {
-        return invalid("gas used " + std::to_string(h.gas_used) + " != receipts' " +
-                       std::to_string(gas_used));
+    if (known == nullptr || !known->header_checked) {
+        protocol::Bloom bloom{};
+        for (const ReceiptRecord& r : receipts)
+            protocol::bloom_or(bloom, r.receipt.bloom);
+        const uint64_t gas_used =
+            receipts.empty() ? 0 : receipts.back().receipt.cumulative_gas_used;
+        if (gas_used != h.gas_used) {
+            return invalid("gas used " + std::to_string(h.gas_used) + " != receipts' " +
+                           std::to_string(gas_used));
+        }
+        if (bloom != h.logs_bloom) return invalid("logs bloom does not match the receipts");
+        if (transactions_root(*suite_, block.transactions) != h.transactions_root) {
+            return invalid("transactions root mismatch");
+        }
+        Hash256 rroot;
+        XL_L_ASSIGN(rroot, receipts_root(*suite_, receipts));
+        if (rroot != h.receipts_root) return invalid("receipts root mismatch");
     }
-    if (bloom != h.logs_bloom) return invalid("logs bloom does not match the receipts");
-    if (transactions_root(*suite_, block.transactions) != h.transactions_root) {
-        return invalid("transactions root mismatch");
-    }
-    Hash256 rroot;
-    XL_L_ASSIGN(rroot, receipts_root(*suite_, receipts));
-    if (rroot != h.receipts_root) return invalid("receipts root mismatch");
 
     const Hash256 hash = h.hash(*suite_);
     Bytes cert_bytes;
@@ -691,10 +700,16 @@ Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
                            " != the previous certificate's " + to_hex(prev_hash));
         }
     }
-    std::vector<Hash256> tx_hashes;
-    tx_hashes.reserve(block.transactions.size());
-    for (const protocol::Transaction& tx : block.transactions)
-        tx_hashes.push_back(tx.hash(*suite_));
+    std::vector<Hash256> computed;
+    std::span<const Hash256> tx_hashes;
+    if (known != nullptr) {
+        tx_hashes = known->tx_hashes;
+    } else {
+        computed.reserve(block.transactions.size());
+        for (const protocol::Transaction& tx : block.transactions)
+            computed.push_back(tx.hash(*suite_));
+        tx_hashes = computed;
+    }
 
     storage::WriteBatch batch = std::move(state_batch);
     put_block(batch, hash, block, tx_hashes, receipts);

@@ -141,10 +141,22 @@ public:
     // ledger's: it checks only that the certificates belong where they are stored.
     // state_batch is consumed only once the checks pass: a refused commit (kInvalidBlock)
     // leaves it as it was.
+    //
+    // `known` (optional) is what the committer already computed from this block, so that the
+    // commit does not hash it all again: the transactions' hashes (block order; their count
+    // must be the transactions'), and whether the header's transactions root, receipts root,
+    // bloom and gas used are already known to be those of the block and receipts (Chain built
+    // the header from them, or compared them after executing). The ledger then skips those
+    // checks: they are the caller's responsibility.
+    struct Known {
+        std::span<const Hash256> tx_hashes;
+        bool header_checked = false;
+    };
     Result<void, LedgerError> commit(
         const protocol::Block& block, const std::vector<ReceiptRecord>& receipts,
         storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
-        const std::optional<protocol::CommitCertificate>& prev_certificate);
+        const std::optional<protocol::CommitCertificate>& prev_certificate,
+        const Known* known = nullptr);
     // Interim, for the single-validator producer until the consensus driver replaces it:
     // commits without storing any certificate (and without the prev_certificate_hash check).
     Result<void, LedgerError> commit(const protocol::Block& block,
@@ -196,7 +208,8 @@ private:
                                           const std::vector<ReceiptRecord>& receipts,
                                           storage::WriteBatch& state_batch,
                                           const protocol::CommitCertificate* certificate,
-                                          const protocol::CommitCertificate* prev_certificate);
+                                          const protocol::CommitCertificate* prev_certificate,
+                                          const Known* known);
 
     storage::Kv* kv_;
     const crypto::CryptoSuite* suite_;

@@ -7,9 +7,8 @@
 #include <chrono>
 #include <thread>
 
-#include "protocol/validation.hpp"
-
 #include "execution/executor.hpp"
+#include "protocol/validation.hpp"
 
 namespace xl::node {
 
@@ -29,6 +28,12 @@ public:
     U256 balance(const Address& a) const override {
         auto acc = backend_->account(a);
         return acc && *acc ? (*acc)->balance : U256{};
+    }
+    // One get for admission's two fields.
+    txpool::AccountState account(const Address& a) const override {
+        auto acc = backend_->account(a);
+        if (!acc || !*acc) return {};
+        return {(*acc)->nonce, (*acc)->balance};
     }
 
 private:
@@ -474,8 +479,11 @@ Result<CommittedBlock, std::string> Chain::commit(
     storage::WriteBatch copy;
     if (cand == nullptr) copy = executed.state_batch;
     storage::WriteBatch& batch = cand != nullptr ? cand->block->state_batch : copy;
+    // Chain built the header from these receipts (propose) or compared it with them
+    // (execute), and has the transaction hashes: the ledger need not hash it all again.
+    const ledger::Ledger::Known known{executed.tx_hashes, true};
     auto c = ledger_->commit(executed.block, executed.receipts, std::move(batch), certificate,
-                             prev_certificate);
+                             prev_certificate, &known);
     if (!c) {
         std::string msg =
             "block " + std::to_string(number) + " commit failed: " + c.error().message;

@@ -450,8 +450,9 @@ TxPool::~TxPool() = default;
 Result<PoolTxPtr, AddError> TxPool::add(BytesView raw, const AccountReader& state) {
     Prepared p = impl_->prepare(raw);
     if (!p.error) {
-        p.state_nonce = state.nonce(p.ptx->sender);
-        p.balance = state.balance(p.ptx->sender);
+        const AccountState acc = state.account(p.ptx->sender);
+        p.state_nonce = acc.nonce;
+        p.balance = acc.balance;
     }
     auto r = impl_->finish(p);
     if (!r) impl_->rejected.fetch_add(1, std::memory_order_relaxed);
@@ -465,15 +466,14 @@ std::vector<Result<PoolTxPtr, AddError>> TxPool::add_batch(std::span<const Bytes
 
     // Phase 2 on this thread only: the reader need not be thread-safe for a batch. One read
     // per sender: the state does not change during the call as far as the pool is concerned.
-    std::map<Address, std::pair<uint64_t, U256>> seen;
+    std::map<Address, AccountState> seen;
     for (auto& p : prepared) {
         if (p.error) continue;
         const Address& a = p.ptx->sender;
         auto it = seen.find(a);
-        if (it == seen.end())
-            it = seen.emplace(a, std::pair{state.nonce(a), state.balance(a)}).first;
-        p.state_nonce = it->second.first;
-        p.balance = it->second.second;
+        if (it == seen.end()) it = seen.emplace(a, state.account(a)).first;
+        p.state_nonce = it->second.nonce;
+        p.balance = it->second.balance;
     }
 
     std::vector<Result<PoolTxPtr, AddError>> out;

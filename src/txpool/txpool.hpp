@@ -46,12 +46,21 @@ struct Config {
     bool allow_unprotected = false;
 };
 
+// An account's nonce and balance (zero for an absent account).
+struct AccountState {
+    uint64_t nonce = 0;
+    U256 balance;
+};
+
 // The latest committed state as the pool sees it (the node implements it over its state).
 class AccountReader {
 public:
     virtual ~AccountReader() = default;
     virtual uint64_t nonce(const Address&) const = 0;
     virtual U256 balance(const Address&) const = 0;
+    // Both at once, as admission needs them: an implementation over storage overrides it to
+    // read the account once. The default asks nonce() and balance().
+    virtual AccountState account(const Address& a) const { return {nonce(a), balance(a)}; }
 };
 
 // One admitted transaction. Immutable once in the pool; shared with callers of pending/get.

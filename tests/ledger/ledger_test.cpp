@@ -518,6 +518,43 @@ TEST_P(LedgerTest, SchemaOneDatabaseIsRefused) {
     EXPECT_NE(r.error().message.find("schema version"), std::string::npos) << r.error().message;
 }
 
+// A committer that has the transaction hashes and has checked the header (Chain) passes them;
+// the ledger indexes with those hashes and does not recompute the roots.
+TEST_P(LedgerTest, KnownHashesAndCheckedHeaderAreUsed) {
+    open_ok();
+    auto [b1, rs1] = make_block({{{}}, {{}}});
+    std::vector<Hash256> hashes;
+    for (const auto& tx : b1.transactions)
+        hashes.push_back(tx.hash(suite()));
+    const auto c1 = cert_for(b1, suite());
+    {
+        std::vector<Hash256> fewer(hashes.begin(), hashes.end() - 1);
+        const Ledger::Known k{fewer, true};
+        auto r = ledger_->commit(b1, rs1, {}, c1, std::nullopt, &k);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().code, LedgerError::Code::kInvalidBlock);
+        EXPECT_NE(r.error().message.find("1 transaction hashes for 2 transactions"),
+                  std::string::npos)
+            << r.error().message;
+    }
+    // Not checked by the caller: the ledger still checks the roots.
+    {
+        Block bad = b1;
+        bad.header.receipts_root[0] ^= 1;
+        const Ledger::Known k{hashes, false};
+        auto r = ledger_->commit(bad, rs1, {}, cert_for(bad, suite()), std::nullopt, &k);
+        ASSERT_FALSE(r.has_value());
+        EXPECT_EQ(r.error().message, "block 1: receipts root mismatch");
+    }
+    const Ledger::Known k{hashes, true};
+    ASSERT_TRUE(ledger_->commit(b1, rs1, {}, c1, std::nullopt, &k).has_value());
+    for (size_t i = 0; i < hashes.size(); ++i) {
+        auto loc = ledger_->tx_location(hashes[i]);
+        ASSERT_TRUE(loc.has_value() && loc->has_value());
+        EXPECT_EQ((*loc)->index, i);
+    }
+}
+
 TEST_P(LedgerTest, FailedWriteLeavesTheHead) {
     open_ok();
     commit_block({{{}}});

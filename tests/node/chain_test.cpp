@@ -550,6 +550,55 @@ TEST_P(ChainTest, RpcConsensusHooks) {
     EXPECT_EQ(rpc.peer_count(), 1u);
 }
 
+// Admission reads a sender's account once (AccountReader::account), by add and add_batch; the
+// Chain's reader answers it with one read of the flat copy.
+class CountingReader final : public txpool::AccountReader {
+public:
+    explicit CountingReader(const txpool::AccountReader& inner) : inner_(inner) {}
+    uint64_t nonce(const Address& a) const override {
+        ++nonces;
+        return inner_.nonce(a);
+    }
+    U256 balance(const Address& a) const override {
+        ++balances;
+        return inner_.balance(a);
+    }
+    txpool::AccountState account(const Address& a) const override {
+        ++accounts;
+        return inner_.account(a);
+    }
+    mutable int nonces = 0, balances = 0, accounts = 0;
+
+private:
+    const txpool::AccountReader& inner_;
+};
+
+TEST_P(ChainTest, AdmissionReadsTheSenderOnce) {
+    const auto validator = make_account(suite(), 1);
+    const auto alice = make_account(suite(), 2);
+    const auto bob = make_account(suite(), 3);
+    auto kv = storage::RocksKv::open(dir_.path() / "db");
+    ASSERT_TRUE(kv.has_value());
+    auto chain = Chain::open(**kv, make_genesis(suite(), validator, {alice}));
+    ASSERT_TRUE(chain.has_value());
+    const txpool::AccountState a = (*chain)->accounts().account(alice.address);
+    EXPECT_EQ(a.nonce, 0u);
+    EXPECT_EQ(a.balance, U256{1} << 100);
+    EXPECT_EQ((*chain)->accounts().account(bob.address).balance, U256{});
+
+    txpool::TxPool pool(suite(), 4242, 30'000'000, U256{});
+    CountingReader reader((*chain)->accounts());
+    ASSERT_TRUE(pool.add(signed_tx(alice, 0, bob.address, U256{1}), reader).has_value());
+    EXPECT_EQ(reader.accounts, 1);
+    EXPECT_EQ(reader.balances, 0);
+    std::vector<Bytes> batch = {signed_tx(alice, 1, bob.address, U256{1}),
+                                signed_tx(alice, 2, bob.address, U256{1})};
+    for (const auto& r : pool.add_batch(batch, reader))
+        ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(reader.accounts, 2);  // one per sender per call
+    EXPECT_EQ(reader.balances, 0);
+}
+
 TEST_P(ChainTest, WrongGenesisIsRefused) {
     const auto validator = make_account(suite(), 1);
     const auto alice = make_account(suite(), 2);
