@@ -115,6 +115,10 @@ struct Engine::Impl {
     std::set<PeerId> sync_asked;                     // asked this period
     std::set<PeerId> ahead_peers;                    // sent messages of height + 1
     std::map<PeerId, uint64_t> sync_until;           // end of the range last asked for
+    std::set<PeerId> finalized_checked;              // sent a FinalizedBlock we checked
+    // The verified certificate of height - 1 from a peer's FinalizedBlock: the one the next
+    // block's header may name (it can differ from the one this node stored at its commit).
+    std::optional<protocol::CommitCertificate> synced_certificate;
     uint32_t ticks_at_height = 0;
 
     std::vector<Action> out;
@@ -155,6 +159,7 @@ struct Engine::Impl {
         future_count = 0;
         ahead_peers.clear();
         ticks_at_height = 0;
+        synced_certificate.reset();
         schedule(Timeout::Kind::kNewHeight, 0, config.block_interval);
         schedule(Timeout::Kind::kRebroadcast, 0, config.rebroadcast);
         replay_next_height();
@@ -474,8 +479,11 @@ struct Engine::Impl {
     void send_sync_request(PeerId from) {
         if (sync_until.size() >= kMaxSyncPeersPerPeriod && !sync_until.count(from))
             sync_until.clear();
-        sync_until[from] = height + protocol::kMaxSyncBlocks;
-        out.push_back(SendTo{from, protocol::SyncRequest{height, protocol::kMaxSyncBlocks}});
+        // From one height lower: the first answer brings the certificate of height - 1 that
+        // the peer's block of this height names.
+        const uint64_t first = height > 1 ? height - 1 : height;
+        sync_until[from] = first + protocol::kMaxSyncBlocks;
+        out.push_back(SendTo{from, protocol::SyncRequest{first, protocol::kMaxSyncBlocks}});
     }
 
     void on_sync_request(PeerId from, const protocol::SyncRequest& req) {
@@ -493,10 +501,31 @@ struct Engine::Impl {
         }
     }
 
+    // A FinalizedBlock's certificate checks: each peer gets one check per period, so a peer
+    // sending bad ones cannot make us verify signatures without bound.
+    bool check_finalized(PeerId from, const protocol::FinalizedBlock& f, const Hash256& hash) {
+        if (finalized_checked.size() >= kMaxSyncPeersPerPeriod) return false;
+        if (!finalized_checked.insert(from).second) return false;
+        const protocol::CommitCertificate& cert = f.certificate;
+        if (cert.block_hash != hash ||
+            !verify_certificate(suite, config.chain_id, validators, cert)) {
+            ++stats.bad_certificates;
+            return false;
+        }
+        finalized_checked.erase(from);  // a good one: the next of a range may follow
+        return true;
+    }
+
     void on_finalized(PeerId from, const protocol::FinalizedBlock& f) {
         const protocol::CommitCertificate& cert = f.certificate;
         if (f.block.header.number != cert.height) {
             ++stats.bad_certificates;
+            return;
+        }
+        if (cert.height + 1 == height) {
+            // The first answer to our sync request: keep its certificate for the next block.
+            if (synced_certificate && *synced_certificate == cert) return;
+            if (check_finalized(from, f, f.block.header.hash(suite))) synced_certificate = cert;
             return;
         }
         if (cert.height < height) {
@@ -505,13 +534,26 @@ struct Engine::Impl {
         }
         if (cert.height > height) return request_sync(from);
         const Hash256 hash = f.block.header.hash(suite);
-        if (cert.block_hash != hash ||
-            !verify_certificate(suite, config.chain_id, validators, cert)) {
-            ++stats.bad_certificates;
+        if (!check_finalized(from, f, hash)) return;
+        // The previous certificate the block names: from a proposal of this height that carried
+        // it, or from the FinalizedBlock before it; else the application's stored one.
+        std::optional<protocol::CommitCertificate> prev;
+        const Hash256& named = f.block.header.prev_certificate_hash;
+        if (auto kb = blocks.find(hash); kb != blocks.end() && kb->second.prev_certificate) {
+            prev = kb->second.prev_certificate;
+        } else if (synced_certificate && synced_certificate->hash(suite) == named) {
+            prev = synced_certificate;
+        }
+        auto r = app.commit_block(f.block, hash, cert, prev);
+        if (!r) {
+            // Not a halt: the block carries 2f+1 signatures, so what is missing is ours (the
+            // certificate it names, or state). Ask for the blocks again from one height lower.
+            ++stats.rejected_finalized;
+            request_sync(from);
             return;
         }
-        commit(f.block, hash, cert, std::nullopt);
-        if (halted) return;
+        enter_height(height + 1);
+        synced_certificate = cert;
         // The range asked of this peer is used up: ask for the next one while it is ahead. An
         // answer to one of our old-height messages (not a range): ask once per period whether
         // there is more.
@@ -669,6 +711,7 @@ struct Engine::Impl {
         answered.clear();
         sync_asked.clear();
         sync_until.clear();  // a range still arriving is then continued as an unasked answer
+        finalized_checked.clear();
         if (t.height != height) return;  // a timer of a height already left
         ++ticks_at_height;
         schedule(Timeout::Kind::kRebroadcast, 0, config.rebroadcast);

@@ -209,11 +209,15 @@ struct Stats {
     uint64_t dropped_bad_signature = 0;
     uint64_t dropped_not_validator = 0;  // signed by a key outside the set
     uint64_t dropped_wrong_proposer = 0;
-    uint64_t dropped_old = 0;            // below the current height (answered with a FinalizedBlock)
+    uint64_t dropped_old = 0;  // below the current height (answered with a FinalizedBlock)
     uint64_t dropped_buffer_full = 0;
-    uint64_t equivocations = 0;          // two different votes of one validator at one (h, r, type)
-    uint64_t invalid_blocks = 0;         // proposals whose block failed validate_block
+    uint64_t equivocations = 0;   // two different votes of one validator at one (h, r, type)
+    uint64_t invalid_blocks = 0;  // proposals whose block failed validate_block
     uint64_t bad_certificates = 0;
+    // FinalizedBlocks with a valid certificate that the application refused (commit_block
+    // failed: it lacked the previous certificate the block names, or the block does not execute
+    // here); the engine asks the peer for blocks from one height lower and carries on.
+    uint64_t rejected_finalized = 0;
 };
 
 // What xl_consensusStatus shows.
@@ -227,7 +231,7 @@ struct Status {
     struct ValidatorVotes {
         Address address;
         uint64_t power = 0;
-        std::optional<Hash256> prevote;    // in the current round; zero hash = nil
+        std::optional<Hash256> prevote;  // in the current round; zero hash = nil
         std::optional<Hash256> precommit;
     };
     std::vector<ValidatorVotes> validators;

@@ -549,10 +549,14 @@ TEST_F(OneEngine, CatchUpWithFinalizedBlocks) {
     auto weak = *other.finalized_block(1);
     weak.certificate =
         test::make_certificate(suite, kChainId, 1, 0, weak.certificate.block_hash, {1, 2});
-    (void)send(weak, 5);
+    (void)send(weak, 11);
     auto other_block = *other.finalized_block(1);
     other_block.certificate.block_hash = Hash256{};
-    (void)send(other_block, 5);
+    (void)send(other_block, 12);
+    EXPECT_EQ(engine->status().stats.bad_certificates, 2u);
+    // A peer that sent a bad one is not checked again in this period.
+    (void)send(weak, 11);
+    (void)send(*other.finalized_block(1), 11);
     EXPECT_EQ(engine->status().stats.bad_certificates, 2u);
     EXPECT_EQ(app.committed_height(), 0u);
     // A vote of height 3 from peer 5: ask it for blocks from height 1.
@@ -583,6 +587,51 @@ TEST_F(OneEngine, CatchUpWithFinalizedBlocks) {
     (void)engine->on_timeout({Timeout::Kind::kRebroadcast, 3, 0});
     EXPECT_EQ(sends_in(send(protocol::SyncRequest{1, 1}, 7)).size(), 1u);
     EXPECT_GE(engine->status().stats.dropped_old, 2u);
+}
+
+TEST_F(OneEngine, FinalizedBlockNamingAnotherPreviousCertificate) {
+    (void)start();
+    // The others committed block 1 with precommits of 1, 2, 3; this node got it with 0, 1, 2.
+    ToyApp other(suite, kChainId, validators, "other");
+    const auto b1 = other.make_block(0, "x");
+    const Hash256 h1 = hash_of(b1);
+    const auto cert_a = test::make_certificate(suite, kChainId, 1, 0, h1, {1, 2, 3});
+    const auto cert_b = test::make_certificate(suite, kChainId, 1, 0, h1, {0, 1, 2});
+    ASSERT_TRUE(other.commit_block(b1.block, h1, cert_a, std::nullopt));
+    (void)send(protocol::FinalizedBlock{b1.block, cert_b}, 5);
+    ASSERT_EQ(app.committed_height(), 1u);
+    // Block 2 names cert_a, which this node has never seen: the application refuses it, the
+    // engine carries on and asks the peer from height 1.
+    const auto b2 = other.make_block(0, "y");
+    const Hash256 h2 = hash_of(b2);
+    ASSERT_TRUE(other.commit_block(b2.block, h2,
+                                   test::make_certificate(suite, kChainId, 2, 0, h2, {1, 2, 3}),
+                                   b2.prev_certificate));
+    auto sends = sends_in(send(*other.finalized_block(2), 6));
+    EXPECT_EQ(engine->status().stats.rejected_finalized, 1u);
+    EXPECT_FALSE(engine->halted());
+    ASSERT_EQ(sends.size(), 1u);
+    EXPECT_EQ(std::get<protocol::SyncRequest>(sends[0].message),
+              (protocol::SyncRequest{1, protocol::kMaxSyncBlocks}));
+    // The answer starts with block 1 and cert_a, which block 2 then uses.
+    (void)send(*other.finalized_block(1), 6);
+    (void)send(*other.finalized_block(2), 6);
+    ASSERT_EQ(app.committed_height(), 2u);
+    EXPECT_EQ(app.certs()[0], cert_a);
+    EXPECT_EQ(app.blocks(), other.blocks());
+}
+
+TEST_F(OneEngine, FinalizedBlockTheApplicationRefusesDoesNotHalt) {
+    (void)start();
+    const auto bad = app.make_block(0, "bad");
+    const Hash256 h = hash_of(bad);
+    (void)send(protocol::FinalizedBlock{bad.block, test::make_certificate(suite, kChainId, 1, 0, h,
+                                                                          {1, 2, 3})},
+               5);
+    EXPECT_EQ(engine->status().stats.rejected_finalized, 1u);
+    EXPECT_EQ(engine->status().stats.bad_certificates, 0u);
+    EXPECT_FALSE(engine->halted());
+    EXPECT_EQ(app.committed_height(), 0u);
 }
 
 TEST(Engine, SmSuiteSingleValidatorAndObserverSync) {
