@@ -246,6 +246,85 @@ TEST(Engine, MessagesOfTheNextHeightAreBufferedUntilItStarts) {
     EXPECT_EQ(c.node(3).app->blocks(), c.node(0).app->blocks());
 }
 
+TEST(Engine, SilentProposerCostsOneRound) {
+    const auto& suite = crypto::ecdsa_suite();
+    Cluster c(suite, 4);
+    // Validator 1, the proposer of (1, 0), is down.
+    c.drop = [](const Envelope& e) { return e.from == 1 || e.to == 1; };
+    c.start_all();
+    c.deliver_all();
+    for (size_t i : {0u, 2u, 3u})
+        ASSERT_TRUE(c.fire(i, Timeout::Kind::kPropose));  // prevote nil
+    c.deliver_all();  // 2f+1 nil prevotes: precommit nil; 2f+1 precommits: timeout scheduled
+    for (size_t i : {0u, 2u, 3u})
+        ASSERT_TRUE(c.fire(i, Timeout::Kind::kPrecommit));  // round 1, proposer 2
+    c.deliver_all();
+    for (size_t i : {0u, 2u, 3u}) {
+        ASSERT_EQ(c.node(i).app->committed_height(), 1u) << "node " << i;
+        EXPECT_EQ(c.node(i).app->certs()[0].round, 1u);
+        EXPECT_EQ(c.node(i).app->blocks()[0].header.extra_data, to_bytes("node2"));
+    }
+    EXPECT_EQ(c.node(1).app->committed_height(), 0u);
+}
+
+TEST(Engine, RebroadcastRecoversLostMessagesWithoutARoundChange) {
+    const auto& suite = crypto::ecdsa_suite();
+    Cluster c(suite, 4);
+    c.drop = [](const Envelope&) { return true; };
+    c.start_all();
+    c.deliver_all();
+    c.drop = nullptr;
+    for (size_t i = 0; i < c.size(); ++i)
+        ASSERT_TRUE(c.fire(i, Timeout::Kind::kRebroadcast));
+    c.deliver_all();
+    for (size_t i = 0; i < c.size(); ++i) {
+        ASSERT_EQ(c.node(i).app->committed_height(), 1u) << "node " << i;
+        EXPECT_EQ(c.node(i).app->certs()[0].round, 0u);
+    }
+}
+
+TEST(Engine, StatusShowsVotesOfTheRound) {
+    const auto& suite = crypto::ecdsa_suite();
+    Cluster c(suite, 4);
+    // Only validator 0 hears anything: the proposal and the prevotes.
+    c.drop = [](const Envelope& e) { return e.to != 0; };
+    c.start_all();
+    c.deliver_all();
+    const Status s = c.node(0).engine->status();
+    EXPECT_EQ(s.height, 1u);
+    EXPECT_EQ(s.round, 0u);
+    EXPECT_EQ(s.step, Step::kPrevote);
+    EXPECT_EQ(s.proposer, c.validators().at(1).address);
+    ASSERT_EQ(s.validators.size(), 4u);
+    EXPECT_TRUE(s.validators[0].prevote.has_value());
+    EXPECT_TRUE(s.validators[1].prevote.has_value());  // the proposer prevoted its block
+    EXPECT_FALSE(s.validators[2].prevote.has_value());
+    EXPECT_EQ(s.validators[0].prevote, s.validators[1].prevote);
+    EXPECT_FALSE(s.halted);
+    EXPECT_GT(s.stats.received, 0u);
+}
+
+TEST(Engine, OnSyncedMovesToTheApplicationsHeight) {
+    const auto& suite = crypto::ecdsa_suite();
+    const ValidatorSet vs = test::make_validators(suite, 4);
+    ToyApp app(suite, kChainId, vs, "node0");
+    TestSigner signer(suite, test::test_key(suite, 0));
+    Engine e(suite, test_config(), vs, app, &signer, nullptr);
+    (void)e.start();
+    ASSERT_EQ(e.height(), 1u);
+    // The application commits two blocks by itself (block sync outside the engine).
+    for (uint64_t h = 1; h <= 2; ++h) {
+        const auto b = app.make_block(0, "s");
+        const Hash256 bh = b.block.header.hash(suite);
+        ASSERT_TRUE(app.commit_block(b.block, bh,
+                                     test::make_certificate(suite, kChainId, h, 0, bh, {1, 2, 3}),
+                                     b.prev_certificate));
+    }
+    (void)e.on_synced();
+    EXPECT_EQ(e.height(), 3u);
+    EXPECT_EQ(e.status().step, Step::kNewHeight);
+}
+
 // Validator 0 driven by hand; validators 1..3 are signed for by the test.
 class OneEngine : public ::testing::Test {
 protected:
