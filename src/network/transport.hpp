@@ -13,8 +13,10 @@
 // is dropped and counted, so a slow or flooding peer never blocks the others. Dialled peers
 // are redialled with exponential backoff. One connection per identity.
 //
-// Thread-safety: every public method may be called from any thread. Handlers are called from
-// the transport's I/O threads, never concurrently for one peer; they must not block for long.
+// Thread-safety: every public method may be called from any thread, stop() (and the
+// destructor) except from a handler. Handlers are called from the transport's I/O threads,
+// never concurrently for one peer; they must not block for long. For one identity, the
+// on_disconnect of a replaced connection returns before the on_connect of its replacement.
 #pragma once
 
 #include <chrono>
@@ -63,6 +65,9 @@ struct Stats {
     uint64_t bad_frames = 0;         // oversized or zero-length frames (connection closed)
     uint64_t dropped_out = 0;        // frames dropped on full send queues
     uint64_t connections = 0;        // established since start
+    uint64_t truncated_frames = 0;   // a connection ended inside a frame
+    uint64_t duplicates = 0;         // closed because another connection to the identity was kept
+    uint64_t dials = 0;              // outbound connection attempts
 };
 
 struct Config {
@@ -77,7 +82,7 @@ struct Config {
     std::chrono::milliseconds backoff_min{100}, backoff_max{5000};
     size_t io_threads = 1;
     // Which certified identities may connect (e.g. the genesis validators and any observer).
-    // Unset: any certificate of the CA.
+    // Unset: any certificate of the CA. Called from the I/O threads, possibly concurrently.
     std::function<bool(const Identity&)> authorize;
 };
 
@@ -104,6 +109,9 @@ public:
     // if the peer is gone or its queue is full.
     bool send(PeerId peer, uint8_t type, Bytes payload);
     void broadcast(uint8_t type, const Bytes& payload, PeerId except = 0);
+    // Adds "host:port" to the addresses dialled and kept dialled (as Config::peers); an
+    // error if it does not parse or the transport is stopped.
+    Result<void, std::string> dial(const std::string& host_port);
     std::vector<PeerInfo> peers() const;
     Stats stats() const;
 
