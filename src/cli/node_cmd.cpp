@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// `xinlian node --config FILE`: runs a node in the foreground until SIGINT or SIGTERM.
+// `xinlian node --config FILE`: runs a node (validator or observer) in the foreground until
+// SIGINT or SIGTERM; exits 2 if the chain or consensus met a storage failure.
 #include <pthread.h>
 #include <csignal>
 #include <iostream>
@@ -40,7 +41,8 @@ int run_node(const std::string& config_path) {
         spdlog::error("{}", n.error());
         return 1;
     }
-    spdlog::info("node {} running (stop with Ctrl-C or SIGTERM)", config->name);
+    spdlog::info("node {} running as {} (stop with Ctrl-C or SIGTERM)", config->name,
+                 node::to_string(config->role));
 
     // Wait for a signal, checking now and then that the chain is still healthy.
     int sig = 0;
@@ -50,8 +52,8 @@ int run_node(const std::string& config_path) {
         if (sig > 0) break;
         if ((*n)->failed()) {
             spdlog::critical(
-                "stopping: the chain met a storage failure (restart resumes at the "
-                "last committed block)");
+                "stopping: the chain or consensus met a storage failure (restart resumes at "
+                "the last committed block)");
             (*n)->stop();
             return 2;
         }

@@ -151,13 +151,13 @@ ConsensusDriver::~ConsensusDriver() {
 network::Handler ConsensusDriver::handler() {
     network::Handler h;
     h.on_connect = [this](network::PeerId id, const network::Identity& who) {
-        spdlog::info("peer {} connected: {} ({})", id, who.uri(), who.organisation);
+        spdlog::debug("consensus: peer {} connected: {}", id, who.uri());
         std::lock_guard lk(mu_);
         peers_refreshed_ = {};  // refresh the xl_peers snapshot at the next wake-up
         cv_.notify_one();
     };
     h.on_disconnect = [this](network::PeerId id, const network::Identity& who) {
-        spdlog::info("peer {} disconnected: {}", id, who.uri());
+        spdlog::debug("consensus: peer {} disconnected: {}", id, who.uri());
         std::lock_guard lk(mu_);
         peers_refreshed_ = {};
         cv_.notify_one();

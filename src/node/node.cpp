@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
-// Node: start-up in dependency order, the interim single-validator producer, clean stop.
+// Node: start-up in dependency order (config, genesis, key, RocksDB, Chain, RPC, transport,
+// consensus), role checks, clean stop in the reverse order.
 #include "node/node.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "core/bytes.hpp"
 #include "crypto/keystore.hpp"
 #include "ledger/genesis.hpp"
+#include "network/transport.hpp"
+#include "node/app.hpp"
 #include "node/chain.hpp"
+#include "node/driver.hpp"
 #include "node/rpc_backend.hpp"
+#include "node/safety_store.hpp"
 #include "rpc/eth_api.hpp"
 #include "rpc/server.hpp"
 #include "storage/rocks_kv.hpp"
@@ -33,66 +38,26 @@ Result<std::string, std::string> read_file(const std::filesystem::path& p, size_
     return s;
 }
 
-uint64_t unix_seconds() {
-    using namespace std::chrono;
-    return static_cast<uint64_t>(
-        duration_cast<seconds>(system_clock::now().time_since_epoch()).count());
+network::Role network_role(Role r) {
+    return r == Role::kObserver ? network::Role::kObserver : network::Role::kValidator;
+}
+
+consensus::Config engine_config(const Config& c, const ledger::Genesis& g) {
+    consensus::Config e;
+    e.chain_id = g.chain_id;
+    e.timeout_propose = std::chrono::milliseconds(c.timeout_propose_ms);
+    e.timeout_prevote = std::chrono::milliseconds(c.timeout_prevote_ms);
+    e.timeout_precommit = std::chrono::milliseconds(c.timeout_precommit_ms);
+    e.timeout_delta = std::chrono::milliseconds(c.timeout_delta_ms);
+    // The genesis block interval: after a commit, the next height waits this long so that
+    // transactions gather; with wait_for_txs an idle chain makes no empty blocks.
+    e.block_interval = std::chrono::milliseconds(g.block_interval_ms);
+    e.rebroadcast = std::chrono::milliseconds(c.rebroadcast_ms);
+    e.wait_for_txs = true;
+    return e;
 }
 
 }  // namespace
-
-// The interim block producer of a single-validator chain (replaced by consensus, issue 5): a
-// block whenever transactions wait and the block interval has passed since the previous one.
-class SoloProducer {
-public:
-    SoloProducer(Chain& chain, const Address& proposer, std::chrono::milliseconds interval)
-        : chain_(chain), proposer_(proposer), interval_(interval) {}
-    ~SoloProducer() { stop(); }
-
-    void start() {
-        thread_ = std::jthread([this](std::stop_token st) { run(st); });
-    }
-    void stop() {
-        if (!thread_.joinable()) return;
-        thread_.request_stop();
-        chain_.wake();
-        thread_.join();
-    }
-
-private:
-    void run(std::stop_token st) {
-        using clock = std::chrono::steady_clock;
-        auto last = clock::now() - interval_;
-        while (!st.stop_requested()) {
-            chain_.wait_for_txs(clock::now() + std::chrono::seconds(1));
-            if (st.stop_requested()) break;
-            if (chain_.pool().size() == 0) continue;
-            // Let transactions gather for the rest of the interval (one block per interval).
-            const auto due = last + interval_;
-            while (!st.stop_requested() && clock::now() < due) {
-                std::this_thread::sleep_for(
-                    std::min<clock::duration>(due - clock::now(), std::chrono::milliseconds(50)));
-            }
-            if (st.stop_requested()) break;
-            last = clock::now();
-            auto r = chain_.build_and_commit(proposer_, unix_seconds());
-            if (!r) {
-                spdlog::critical("block production stopped: {}", r.error());
-                return;
-            }
-            if (*r) {
-                const auto& b = **r;
-                spdlog::info("committed block {} hash {} txs {} gas {}", b.block.header.number,
-                             to_hex(b.hash), b.block.transactions.size(), b.block.header.gas_used);
-            }
-        }
-    }
-
-    Chain& chain_;
-    Address proposer_;
-    std::chrono::milliseconds interval_;
-    std::jthread thread_;
-};
 
 struct Node::Impl {
     Config config;
@@ -103,8 +68,37 @@ struct Node::Impl {
     std::unique_ptr<RpcBackend> backend;
     std::unique_ptr<rpc::Dispatcher> dispatcher;
     std::unique_ptr<rpc::Server> server;
-    std::unique_ptr<SoloProducer> producer;
+    std::unique_ptr<consensus::ValidatorSet> validators;
+    std::unique_ptr<ChainApp> app;
+    std::unique_ptr<KeySigner> signer;
+    std::unique_ptr<KvSafetyStore> safety;
+    std::unique_ptr<ConsensusDriver> driver;
+    std::unique_ptr<network::Transport> transport;
+    std::shared_ptr<StatusBoard> board;
     std::atomic<bool> stopped{false};
+
+    ~Impl() { shutdown(); }  // also after a start() that failed half-way
+
+    // Consensus first (no more blocks or frames), then the peers, then RPC clients; the chain
+    // and the database last. The driver object stays until the chain is gone: the chain
+    // holds its on_admitted listener (inert once stopped, and no RPC submits after the
+    // server stopped). Idempotent.
+    void shutdown() {
+        if (stopped.exchange(true)) return;
+        if (driver) driver->stop();
+        if (transport) transport->stop();
+        if (server) server->stop();
+        server.reset();
+        dispatcher.reset();
+        backend.reset();
+        transport.reset();
+        chain.reset();
+        driver.reset();
+        app.reset();
+        safety.reset();
+        signer.reset();
+        kv.reset();
+    }
 };
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -135,17 +129,23 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const Config& config) {
                           std::string(crypto::to_string(key.error())));
     impl->key = std::move(*key);
 
-    const auto& vs = impl->genesis.validators;
+    // Role checks: a validator signs with a key of the set; an observer never holds one (its
+    // votes would count, and a second process with the same key could equivocate).
+    std::vector<consensus::Validator> set;
     bool in_set = false;
-    for (const auto& v : vs)
+    for (const auto& v : impl->genesis.validators) {
         in_set = in_set || v.address == impl->key.address;
-    if (!in_set)
+        set.push_back(consensus::Validator{v.address, v.public_key, v.power});
+    }
+    if (config.role == Role::kValidator && !in_set)
         return unexpected("validator key " + to_hex(impl->key.address) +
-                          " is not among the genesis validators");
-    if (vs.size() != 1)
-        return unexpected("the genesis has " + std::to_string(vs.size()) +
-                          " validators; this build runs single-validator chains only (BFT "
-                          "consensus between validators is not built yet)");
+                          " is not among the genesis validators (an observer needs role = "
+                          "\"observer\" in [node])");
+    if (config.role == Role::kObserver && in_set)
+        return unexpected("observer key " + to_hex(impl->key.address) +
+                          " is a genesis validator's key (a validator needs role = "
+                          "\"validator\" in [node])");
+    impl->validators = std::make_unique<consensus::ValidatorSet>(std::move(set));
 
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
@@ -171,10 +171,30 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const Config& config) {
                  impl->chain->suite().name(), head.number,
                  to_hex(impl->chain->ledger().head_hash()));
 
+    // The consensus side is built (not started) before RPC so that the status hooks exist
+    // when the first request arrives.
+    impl->app = std::make_unique<ChainApp>(*impl->chain, *impl->validators, impl->key.address);
+    if (config.role == Role::kValidator) {
+        impl->signer = std::make_unique<KeySigner>(impl->chain->suite(), impl->key);
+        impl->safety = std::make_unique<KvSafetyStore>(*impl->kv);
+        // A record that does not decode is refused here, with the database named, rather than
+        // as a halted engine later.
+        if (auto rec = impl->safety->load(); !rec)
+            return unexpected((config.data_dir / "db").string() + ": " + rec.error());
+    }
+    impl->driver = std::make_unique<ConsensusDriver>(
+        *impl->chain, engine_config(config, impl->genesis), *impl->validators, *impl->app,
+        impl->signer.get(), impl->safety.get(), config.role);
+    impl->board = impl->driver->board();
+
     RpcLimits limits;
     limits.max_log_range = config.max_log_range;
     limits.max_logs = config.max_logs;
     impl->backend = std::make_unique<RpcBackend>(*impl->chain, impl->key.address, limits);
+    auto board = impl->board;
+    impl->backend->set_consensus_status([board] { return board->consensus(); });
+    impl->backend->set_peers([board] { return board->peers(); });
+    impl->backend->set_peer_count([board] { return board->peer_count(); });
     rpc::Limits rl;
     rl.max_request_bytes = config.max_request_bytes;
     rl.max_batch = config.max_batch;
@@ -193,34 +213,64 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const Config& config) {
     impl->server = std::move(*server);
     spdlog::info("JSON-RPC (HTTP and WebSocket) on http://{}:{}", sc.host, impl->server->port());
 
-    impl->producer = std::make_unique<SoloProducer>(
-        *impl->chain, impl->key.address,
-        std::chrono::milliseconds(std::max<uint64_t>(impl->genesis.block_interval_ms, 1)));
-    impl->producer->start();
-    spdlog::info("validator {} producing blocks every {} ms when transactions wait",
-                 to_hex(impl->key.address), impl->genesis.block_interval_ms);
+    network::Config nc;
+    nc.listen_host = config.p2p.host;
+    nc.listen_port = config.p2p.port;
+    nc.peers = config.peers;
+    nc.ca_cert = config.ca_cert;
+    nc.cert = config.cert;
+    nc.key = config.key;
+    // Validators of the genesis set as validators; any certified observer.
+    std::vector<Address> validator_addresses;
+    for (const auto& v : impl->genesis.validators)
+        validator_addresses.push_back(v.address);
+    nc.authorize = [validator_addresses](const network::Identity& id) {
+        if (id.role == network::Role::kObserver) return true;
+        return std::find(validator_addresses.begin(), validator_addresses.end(), id.address) !=
+               validator_addresses.end();
+    };
+    auto transport = network::Transport::start(nc, impl->driver->handler());
+    if (!transport) return unexpected("p2p: " + transport.error());
+    impl->transport = std::move(*transport);
+    const auto& self = impl->transport->self();
+    if (self.address != impl->key.address || self.role != network_role(config.role))
+        return unexpected("p2p: the certificate " + config.cert.string() + " is for " + self.uri() +
+                          ", this node is xinlian:" + std::string(to_string(config.role)) + ":" +
+                          to_hex(impl->key.address));
+    impl->driver->start(impl->transport.get());
+    spdlog::info("{} {}: consensus of {} validator(s), block interval {} ms",
+                 to_string(config.role), to_hex(impl->key.address), impl->validators->size(),
+                 impl->genesis.block_interval_ms);
     return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
 void Node::stop() {
-    if (!impl_ || impl_->stopped.exchange(true)) return;
-    if (impl_->producer) impl_->producer->stop();
-    if (impl_->server) impl_->server->stop();
-    impl_->server.reset();
-    impl_->dispatcher.reset();
-    impl_->backend.reset();
-    impl_->chain.reset();
-    impl_->kv.reset();
+    if (impl_) impl_->shutdown();
 }
 
 bool Node::failed() const noexcept {
-    return impl_->chain && impl_->chain->failed();
+    return (impl_->chain && impl_->chain->failed()) || (impl_->driver && impl_->driver->halted());
 }
 uint16_t Node::rpc_port() const noexcept {
     return impl_->server ? impl_->server->port() : 0;
 }
+uint16_t Node::p2p_port() const noexcept {
+    return impl_->transport ? impl_->transport->port() : 0;
+}
 const Address& Node::validator() const noexcept {
     return impl_->key.address;
+}
+Role Node::role() const noexcept {
+    return impl_->config.role;
+}
+Chain& Node::chain() noexcept {
+    return *impl_->chain;
+}
+rpc::Json Node::consensus_status() const {
+    return impl_->board ? impl_->board->consensus() : rpc::Json::object();
+}
+rpc::Json Node::peers() const {
+    return impl_->board ? impl_->board->peers() : rpc::Json::array();
 }
 
 }  // namespace xl::node
