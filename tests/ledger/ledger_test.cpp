@@ -82,6 +82,19 @@ struct TxSpec {
     std::vector<Log> logs;
 };
 
+protocol::CommitCertificate cert_for(const Block& b, const crypto::CryptoSuite& suite,
+                                     uint8_t fill = 1) {
+    protocol::CommitCertificate c;
+    c.height = b.header.number;
+    c.round = fill;
+    c.block_hash = b.header.hash(suite);
+    c.signatures.push_back({0, Bytes(64, fill)});
+    c.signatures.push_back({2, Bytes(65, fill)});
+    return c;
+}
+
+// Blocks are committed as consensus commits them: with a certificate, the header naming the
+// stored certificate of its parent.
 class LedgerTest : public ::testing::TestWithParam<crypto::SuiteId> {
 protected:
     void SetUp() override {
@@ -182,12 +195,23 @@ protected:
         h.gas_used = cumulative;
         h.base_fee = genesis_.base_fee;
         h.validator_set_hash = validator_set_hash(suite(), genesis_.validators);
+        if (h.number > 1) {
+            auto prev = ledger_->certificate(h.number - 1);
+            EXPECT_TRUE(prev.has_value() && prev->has_value());
+            if (prev && *prev) h.prev_certificate_hash = (*prev)->hash(suite());
+        }
         return {b, rs};
+    }
+
+    // Commits with cert_for(b) (and no replacement of the parent's certificate).
+    Result<void, LedgerError> commit(const Block& b, const std::vector<ReceiptRecord>& rs,
+                                     storage::WriteBatch&& state = {}) {
+        return ledger_->commit(b, rs, std::move(state), cert_for(b, suite()), std::nullopt);
     }
 
     std::pair<Block, std::vector<ReceiptRecord>> commit_block(const std::vector<TxSpec>& specs) {
         auto [b, rs] = make_block(specs);
-        auto r = ledger_->commit(b, rs, {});
+        auto r = commit(b, rs);
         EXPECT_TRUE(r.has_value()) << r.error().message;
         return {b, rs};
     }
@@ -291,7 +315,7 @@ TEST_P(LedgerTest, CommitThenReadEverythingBackAfterReopen) {
         storage::WriteBatch state;
         state.put(Column::kState, Bytes{1, 2, 3}, Bytes{4});
         const int writes = faulty_->synced_writes;
-        ASSERT_TRUE(ledger_->commit(b, rs, std::move(state)).has_value());
+        ASSERT_TRUE(commit(b, rs, std::move(state)).has_value());
         EXPECT_EQ(faulty_->synced_writes, writes + 1);
         EXPECT_EQ(*rocks_->get(Column::kState, Bytes{1, 2, 3}), Bytes{4});
         blocks.emplace_back(b, rs);
@@ -333,7 +357,7 @@ TEST_P(LedgerTest, RefusedCommitsWriteNothing) {
     auto refuse = [&](const Block& b, const std::vector<ReceiptRecord>& r, const char* what) {
         storage::WriteBatch state;
         state.put(Column::kState, Bytes{9}, Bytes{9});
-        auto c = ledger_->commit(b, r, std::move(state));
+        auto c = commit(b, r, std::move(state));
         ASSERT_FALSE(c.has_value()) << what;
         EXPECT_EQ(c.error().code, LedgerError::Code::kInvalidBlock) << what;
         EXPECT_FALSE(c.error().message.empty());
@@ -387,18 +411,7 @@ TEST_P(LedgerTest, RefusedCommitsWriteNothing) {
         b.header.extra_data.assign(protocol::kMaxExtraDataSize + 1, 0);
         refuse(b, rs, "extra data");
     }
-    EXPECT_TRUE(ledger_->commit(good, rs, {}).has_value());
-}
-
-protocol::CommitCertificate cert_for(const Block& b, const crypto::CryptoSuite& suite,
-                                     uint8_t fill = 1) {
-    protocol::CommitCertificate c;
-    c.height = b.header.number;
-    c.round = fill;
-    c.block_hash = b.header.hash(suite);
-    c.signatures.push_back({0, Bytes(64, fill)});
-    c.signatures.push_back({2, Bytes(65, fill)});
-    return c;
+    EXPECT_TRUE(commit(good, rs).has_value());
 }
 
 TEST_P(LedgerTest, CertificatesAreStoredInTheBlocksWrite) {
@@ -561,7 +574,7 @@ TEST_P(LedgerTest, FailedWriteLeavesTheHead) {
     const Hash256 head = ledger_->head_hash();
     auto [b, rs] = make_block({{{}}, {{}}});
     faulty_->fail_writes = true;
-    auto c = ledger_->commit(b, rs, {});
+    auto c = commit(b, rs);
     ASSERT_FALSE(c.has_value());
     EXPECT_EQ(c.error().code, LedgerError::Code::kStorage);
     EXPECT_EQ(ledger_->head_hash(), head);
@@ -571,7 +584,7 @@ TEST_P(LedgerTest, FailedWriteLeavesTheHead) {
     EXPECT_FALSE(ledger_->tx_location(b.transactions[0].hash(suite()))->has_value());
     // The disk recovers: the same block commits, and a reopen finds it.
     faulty_->fail_writes = false;
-    ASSERT_TRUE(ledger_->commit(b, rs, {}).has_value());
+    ASSERT_TRUE(commit(b, rs).has_value());
     reopen_db();
     open_ok();
     EXPECT_EQ(ledger_->head(), b.header);
