@@ -263,10 +263,43 @@ struct Engine::Impl {
         store_proposal(p, hash);
         own_proposal = p;
         out.push_back(Broadcast{std::move(p)});
+        broadcast_polka();
+    }
+
+    // A proposal with a valid round is accepted (line 28) only by those who have the 2f+1
+    // prevotes of that round; peers that restarted, or joined later, do not. So the proposer
+    // sends the prevotes it holds for the value at the valid round along with its proposal
+    // (and again on every rebroadcast while the round lasts).
+    void broadcast_polka() {
+        if (!own_proposal || own_proposal->round != round || own_proposal->valid_round < 0) return;
+        auto prior = rounds.find(static_cast<uint32_t>(own_proposal->valid_round));
+        if (prior == rounds.end()) return;
+        const Hash256 v = rounds[round].proposal_hash;
+        for (const auto& [index, vote] : prior->second.prevotes)
+            if (vote.block_hash == v) out.push_back(Broadcast{vote});
+    }
+
+    // Entering the prevote or precommit step also arms a stall timer (not in Algorithm 1, which
+    // waits for 2f+1 votes of any kind before it schedules OnTimeoutPrevote/OnTimeoutPrecommit):
+    // votes lost for good (peers that crashed before anyone kept them) would otherwise stop
+    // the round forever. Firing it runs the same handler, so it only ever precommits nil or
+    // moves to the next round, both safe at any time; it is longer than the normal timeouts,
+    // so in a working round the 2f+1 votes come first.
+    void enter_step(Step s) {
+        if (step == s) return;
+        step = s;
+        const auto stall = timeout_for(config.timeout_propose, round);
+        if (s == Step::kPrevote) {
+            schedule(Timeout::Kind::kPrevote, round,
+                     stall + timeout_for(config.timeout_prevote, round));
+        } else if (s == Step::kPrecommit) {
+            schedule(Timeout::Kind::kPrecommit, round,
+                     stall + timeout_for(config.timeout_precommit, round));
+        }
     }
 
     void cast_vote(VoteType type, const Hash256& hash) {
-        step = type == VoteType::kPrevote ? Step::kPrevote : Step::kPrecommit;
+        enter_step(type == VoteType::kPrevote ? Step::kPrevote : Step::kPrecommit);
         Vote v;
         v.type = type;
         v.height = height;
@@ -720,7 +753,10 @@ struct Engine::Impl {
             request_sync(p);
         ahead_peers.clear();
         if (step == Step::kNewHeight) return;
-        if (own_proposal && own_proposal->round == round) out.push_back(Broadcast{*own_proposal});
+        if (own_proposal && own_proposal->round == round) {
+            out.push_back(Broadcast{*own_proposal});
+            broadcast_polka();
+        }
         if (!me) return;
         // Own votes of this round and the one before (peers there still need them).
         for (uint32_t r : {round > 0 ? round - 1 : round, round}) {
@@ -815,6 +851,14 @@ std::vector<Action> Engine::start() {
         e.locked_hash = e.record->locked_hash;
         e.interval_elapsed = true;
         e.start_round(e.record->round);
+        // Send the recorded vote again (the same content: allowed) and take its step: the
+        // messages received before the crash are gone, and peers may have lost this one too.
+        const SafetyRecord r = *e.record;
+        if (r.step == SafetyRecord::Step::kPrevote) {
+            e.cast_vote(VoteType::kPrevote, r.block_hash);
+        } else if (r.step == SafetyRecord::Step::kPrecommit) {
+            e.cast_vote(VoteType::kPrecommit, r.block_hash);
+        }
     } else if (!e.config.wait_for_txs) {
         e.interval_elapsed = true;
         e.start_round(0);

@@ -435,11 +435,15 @@ TEST_F(OneEngine, RestartKeepsTheLockAndNeverSignsAConflictingVote) {
     ASSERT_TRUE(store.record().has_value());
     EXPECT_EQ(store.record()->step, SafetyRecord::Step::kPrecommit);
     EXPECT_EQ(store.record()->locked_hash, hash_of(a));
-    // Restart: same store, same (empty) chain.
+    // Restart: same store, same (empty) chain. It sends its recorded precommit again.
+    const auto restarted = votes_in(start());
+    ASSERT_EQ(restarted.size(), 1u);
+    EXPECT_EQ(restarted[0].type, VoteType::kPrecommit);
+    EXPECT_EQ(restarted[0].block_hash, hash_of(a));
     const size_t signed_before = signer.signed_count();
-    (void)start();
     EXPECT_EQ(engine->status().locked_round, 0);
     EXPECT_EQ(engine->status().round, 0u);
+    EXPECT_EQ(engine->status().step, Step::kPrecommit);
     // Proposer 1 equivocates with B in round 0: no prevote may be signed (it is below the
     // recorded precommit), and certainly not for B.
     const auto b = app.make_block(0, "B");
@@ -461,14 +465,41 @@ TEST_F(OneEngine, RestartAfterAPrevoteRefusesAnotherHashAtTheSameStep) {
     const size_t signed_before = signer.signed_count();
     const auto b = app.make_block(0, "B");
     EXPECT_TRUE(votes_in(send(proposal(1, 0, b))).empty());
+    EXPECT_EQ(store.record()->block_hash, hash_of(a));
     EXPECT_EQ(signer.signed_count(), signed_before);
     // Its propose timeout would prevote nil at the same step: refused as well.
     EXPECT_TRUE(votes_in(engine->on_timeout({Timeout::Kind::kPropose, 1, 0})).empty());
-    // But the same vote again (same content) is fine to re-sign.
-    (void)start();
-    const auto vs = votes_in(send(proposal(1, 0, a)));
+    // But the same vote again (same content) is fine to re-sign: a restart sends it again.
+    const auto vs = votes_in(start());
     ASSERT_EQ(vs.size(), 1u);
+    EXPECT_EQ(vs[0].type, VoteType::kPrevote);
     EXPECT_EQ(vs[0].block_hash, hash_of(a));
+}
+
+TEST_F(OneEngine, RecordOfAHigherHeightKeepsItSilent) {
+    // The node lost blocks (or its chain was wiped) but kept its record of height 5.
+    ASSERT_TRUE(store.save(SafetyRecord{5, 0, SafetyRecord::Step::kPrecommit,
+                                        suite.hash(as_bytes("x")), -1, Hash256{}}));
+    (void)start();
+    EXPECT_EQ(engine->height(), 1u);
+    const auto a = app.make_block(0, "A");
+    EXPECT_TRUE(votes_in(send(proposal(1, 0, a))).empty());
+    EXPECT_TRUE(votes_in(engine->on_timeout({Timeout::Kind::kPropose, 1, 0})).empty());
+    EXPECT_EQ(signer.signed_count(), 0u);
+    EXPECT_EQ(store.record()->height, 5u);
+    EXPECT_FALSE(engine->halted());
+}
+
+TEST_F(OneEngine, RecordedProposalIsNotReplacedByAnotherBlock) {
+    // It proposed block X at (1, 3) before a restart; the block it builds now differs.
+    const Hash256 x = suite.hash(as_bytes("x"));
+    ASSERT_TRUE(store.save(SafetyRecord{1, 3, SafetyRecord::Step::kPropose, x, -1, Hash256{}}));
+    const auto acts = start();
+    EXPECT_EQ(engine->status().round, 3u);
+    EXPECT_EQ(app.builds, 1u);
+    EXPECT_TRUE(proposals_in(acts).empty());
+    EXPECT_EQ(signer.signed_count(), 0u);
+    EXPECT_EQ(store.record()->block_hash, x);
 }
 
 TEST_F(OneEngine, SafetyStoreFailureHalts) {
