@@ -299,7 +299,19 @@ void ConsensusDriver::apply(std::vector<consensus::Action> actions) {
 }
 
 void ConsensusDriver::publish_status() {
-    board_->set_consensus(consensus_status_json(engine_->status(), role_));
+    rpc::Json j = consensus_status_json(engine_->status(), role_);
+    const DriverStats d = stats();
+    j["stats"]["driver"] = {{"messagesIn", d.messages_in},
+                            {"droppedQueueFull", d.dropped_queue_full},
+                            {"badFrames", d.bad_frames},
+                            {"unknownFrames", d.unknown_frames},
+                            {"txBatchesIn", d.tx_batches_in},
+                            {"txBatchesDropped", d.tx_batches_dropped},
+                            {"txsIn", d.txs_in},
+                            {"txsAdmitted", d.txs_admitted},
+                            {"txBatchesOut", d.tx_batches_out},
+                            {"txsOut", d.txs_out}};
+    board_->set_consensus(std::move(j));
 }
 
 void ConsensusDriver::refresh_peers() {
