@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// `xinlian init`: the files of a new network of N validators on one machine (docs/cli.md).
+// `xinlian init`: the files of a new network of N validators and M observers on one machine
+// (docs/cli.md).
 //   xinlian init --validators N --out DIR [--crypto ecdsa|sm] [--chain-id ID] [--base-port P]
 //        [--p2p-base-port Q] [--dev-accounts K] [--block-interval-ms MS] [--gas-limit G]
 //        [--organisations org0,org1,..] [--observers M] [--force]
 // Writes DIR/ca/{ca.crt,ca.key} (the consortium CA, never copied into node directories),
 // DIR/nodeI/{config.toml,genesis.json,keys/validator.json,keys/password,tls/{ca.crt,node.crt,
-// node.key}}, DIR/README.txt and, with --dev-accounts, DIR/dev-accounts.json.
+// node.key}} for validators I < N, the same with keys/node.json for observers N <= I < N+M,
+// DIR/README.txt and, with --dev-accounts, DIR/dev-accounts.json.
 // Everything is generated in memory first, so a bad flag or a failed key generation leaves no
 // files behind. Secrets (keys, passwords) are created with mode 0600.
-// Single-threaded; OpenSSL is used through its thread-safe EVP/X509 APIs.
+// Single-threaded; certificates come from network/certs.hpp.
 #include <fcntl.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,6 +36,7 @@
 #include "crypto/keystore.hpp"
 #include "crypto/random.hpp"
 #include "crypto/suite.hpp"
+#include "network/certs.hpp"
 
 namespace xl::cli {
 namespace {
@@ -50,6 +47,7 @@ using json = nlohmann::ordered_json;
 // ---- limits and defaults (STYLE.md 8) ----
 
 inline constexpr uint64_t kMaxValidators = 100;
+inline constexpr uint64_t kMaxObservers = 100;
 inline constexpr uint64_t kMaxDevAccounts = 10000;
 inline constexpr uint64_t kDefaultChainId = 1337;
 inline constexpr uint64_t kDefaultRpcBasePort = 8545;
@@ -60,10 +58,8 @@ inline constexpr uint64_t kMaxBlockIntervalMs = 3'600'000;
 inline constexpr uint64_t kDefaultGasLimit = 1'000'000'000;
 inline constexpr uint64_t kMinGasLimit = 21000;  // one plain transfer must fit
 inline constexpr uint64_t kMaxGasLimit = uint64_t{1} << 62;
-inline constexpr size_t kMaxOrganisationLength =
-    64;                                         // also bounded by X.509 (ub-organization-name)
-inline constexpr size_t kPasswordBytes = 32;    // random; written as 64 hex digits
-inline constexpr int kCertValidityDays = 3653;  // 10 years with their leap days
+inline constexpr size_t kMaxOrganisationLength = network::kMaxOrganisationLength;  // X.509
+inline constexpr size_t kPasswordBytes = 32;  // random; written as 64 hex digits
 inline constexpr uint64_t kDevBalanceEther = 1'000'000;
 // The config's fixed values (what the node is built for; see src/rpc/jsonrpc.hpp Limits).
 inline constexpr int kRpcThreads = 2;
@@ -76,143 +72,6 @@ static_assert(kMinBlockIntervalMs <= kDefaultBlockIntervalMs);
 
 [[noreturn]] void fail(const std::string& message) {
     throw CLI::RuntimeError(message, 1);
-}
-
-// ---- OpenSSL: the consortium CA and node certificates ----
-
-template <auto Free>
-struct Deleter {
-    template <typename T>
-    void operator()(T* p) const noexcept {
-        Free(p);
-    }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
-
-[[noreturn]] void fail_openssl(const std::string& what) {
-    const unsigned long e = ERR_get_error();
-    char buf[256] = "unknown error";
-    if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    fail(what + ": " + buf);
-}
-
-PkeyPtr make_p256_key() {
-    PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-    if (!key) fail_openssl("generating a P-256 key");
-    return key;
-}
-
-std::string pem_of(const std::function<int(BIO*)>& write) {
-    BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || write(bio.get()) != 1) fail_openssl("writing PEM");
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<size_t>(n));
-}
-
-std::string key_pem(EVP_PKEY* key) {
-    return pem_of([key](BIO* b) {
-        return PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
-    });
-}
-
-std::string cert_pem(X509* cert) {
-    return pem_of([cert](BIO* b) { return PEM_write_bio_X509(b, cert); });
-}
-
-NamePtr make_name(const std::string& organisation, const std::string& common_name) {
-    NamePtr name(X509_NAME_new());
-    if (!name) fail_openssl("X509_NAME_new");
-    auto add = [&](const char* field, const std::string& value) {
-        if (X509_NAME_add_entry_by_txt(name.get(), field, MBSTRING_UTF8,
-                                       reinterpret_cast<const unsigned char*>(value.c_str()),
-                                       static_cast<int>(value.size()), -1, 0) != 1) {
-            fail_openssl(std::string("setting ") + field + " '" + value + "'");
-        }
-    };
-    add("O", organisation);
-    add("CN", common_name);
-    return name;
-}
-
-void add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-    ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-    if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
-        fail_openssl("adding extension " + std::string(OBJ_nid2sn(nid)) + " = " + value);
-    }
-}
-
-// An unsigned certificate for subject_key with the given subject and a key identifier; issued
-// by issuer, or self-issued when issuer == nullptr (sign_cert signs it). RFC 5280 §4.1.2.2: a
-// positive serial of at most 20 bytes, unique per CA: 16 random bytes with the top bit cleared.
-X509Ptr make_cert(EVP_PKEY* subject_key, const X509_NAME* subject, X509* issuer) {
-    X509Ptr cert(X509_new());
-    if (!cert) fail_openssl("X509_new");
-    if (X509_set_version(cert.get(), X509_VERSION_3) != 1) fail_openssl("X509_set_version");
-    auto serial = crypto::random_fixed<16>();
-    serial[0] &= 0x7f;
-    serial[0] |= 0x01;  // never zero, never a leading zero byte
-    std::unique_ptr<BIGNUM, Deleter<BN_free>> bn(BN_bin2bn(serial.data(), 16, nullptr));
-    if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()))) {
-        fail_openssl("setting the serial number");
-    }
-    if (!X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0) ||
-        !X509_time_adj_ex(X509_getm_notAfter(cert.get()), kCertValidityDays, 0, nullptr)) {
-        fail_openssl("setting the validity");
-    }
-    if (X509_set_subject_name(cert.get(), subject) != 1 ||
-        X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject) != 1 ||
-        X509_set_pubkey(cert.get(), subject_key) != 1) {
-        fail_openssl("setting subject, issuer or public key");
-    }
-    X509* const signer = issuer ? issuer : cert.get();
-    add_ext(cert.get(), signer, NID_subject_key_identifier, "hash");
-    if (issuer) {
-        add_ext(cert.get(), signer, NID_authority_key_identifier, "keyid:always");
-    }
-    return cert;
-}
-
-void sign_cert(X509* cert, EVP_PKEY* issuer_key) {
-    if (X509_sign(cert, issuer_key, EVP_sha256()) <= 0) fail_openssl("signing a certificate");
-}
-
-struct Ca {
-    PkeyPtr key;
-    X509Ptr cert;
-};
-
-Ca make_ca(const std::string& chain_name) {
-    Ca ca{make_p256_key(), nullptr};
-    NamePtr name = make_name("Xinlian consortium", chain_name + " CA");
-    ca.cert = make_cert(ca.key.get(), name.get(), nullptr);
-    add_ext(ca.cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
-    add_ext(ca.cert.get(), ca.cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
-    sign_cert(ca.cert.get(), ca.key.get());
-    return ca;
-}
-
-// A node's TLS certificate: O=<organisation>, CN=<node name>, SAN URI
-// xinlian:validator:0x04<consensus public key>, usable as TLS server and client (mutual TLS
-// between validators).
-X509Ptr make_node_cert(const Ca& ca, EVP_PKEY* node_key, const std::string& organisation,
-                       const std::string& node_name, const std::string& san_uri) {
-    NamePtr name = make_name(organisation, node_name);
-    X509Ptr cert = make_cert(node_key, name.get(), ca.cert.get());
-    add_ext(cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(cert.get(), ca.cert.get(), NID_key_usage, "critical,digitalSignature");
-    add_ext(cert.get(), ca.cert.get(), NID_ext_key_usage, "serverAuth,clientAuth");
-    add_ext(cert.get(), ca.cert.get(), NID_subject_alt_name, "URI:" + san_uri);
-    sign_cert(cert.get(), ca.key.get());
-    return cert;
 }
 
 // ---- options ----
@@ -271,16 +130,21 @@ void validate(const InitOptions& o) {
         fail("unknown crypto suite '" + o.crypto + "' (expected ecdsa or sm)");
     }
     if (o.chain_id == 0) fail("--chain-id must be at least 1");
+    if (o.observers > kMaxObservers) {
+        fail("--observers must be at most " + std::to_string(kMaxObservers));
+    }
+    // Validators take the first ports, observers the next ones.
+    const uint64_t nodes = o.validators + o.observers;
     auto check_ports = [&](const char* flag, uint64_t base) {
-        if (base < 1 || base + o.validators - 1 > 65535) {
+        if (base < 1 || base + nodes - 1 > 65535) {
             fail(std::string(flag) + " " + std::to_string(base) + ": ports " +
-                 std::to_string(base) + ".." + std::to_string(base + o.validators - 1) +
+                 std::to_string(base) + ".." + std::to_string(base + nodes - 1) +
                  " must lie in 1..65535");
         }
     };
     check_ports("--base-port", o.base_port);
     check_ports("--p2p-base-port", o.p2p_base_port);
-    const uint64_t rpc_end = o.base_port + o.validators, p2p_end = o.p2p_base_port + o.validators;
+    const uint64_t rpc_end = o.base_port + nodes, p2p_end = o.p2p_base_port + nodes;
     if (o.base_port < p2p_end && o.p2p_base_port < rpc_end) {
         fail("--base-port and --p2p-base-port ranges overlap");
     }
@@ -295,15 +159,14 @@ void validate(const InitOptions& o) {
         fail("--gas-limit must be between " + std::to_string(kMinGasLimit) + " and " +
              std::to_string(kMaxGasLimit));
     }
-    if (o.observers != 0) {
-        fail("--observers: observer nodes are not yet supported (give 0)");
-    }
 }
 
 // ---- the generated network, in memory ----
 
 struct NodeFiles {
     std::string name;
+    bool observer = false;  // else a validator, in the genesis set
+    std::string key_file;   // the keystore, below keys/
     std::string organisation;
     crypto::SecretKey consensus_key;
     crypto::PublicKey consensus_public;
@@ -357,7 +220,9 @@ std::string endpoint(uint64_t port) {
     return "127.0.0.1:" + std::to_string(port);
 }
 
-std::string config_toml(const InitOptions& o, uint64_t i, const std::string& name) {
+// Node i's config: a validator's peers are the other validators; an observer's, every
+// validator (observers do not dial each other).
+std::string config_toml(const InitOptions& o, uint64_t i, const NodeFiles& n) {
     std::string peers;
     for (uint64_t j = 0; j < o.validators; ++j) {
         if (j == i) continue;
@@ -370,9 +235,10 @@ std::string config_toml(const InitOptions& o, uint64_t i, const std::string& nam
       << "[chain]\n"
       << "genesis = " << toml_string("genesis.json") << "\n\n"
       << "[node]\n"
-      << "name = " << toml_string(name) << "\n"
+      << "name = " << toml_string(n.name) << "\n"
+      << "role = " << toml_string(n.observer ? "observer" : "validator") << "\n"
       << "data_dir = " << toml_string("data") << "\n"
-      << "validator_key = " << toml_string("keys/validator.json") << "\n"
+      << "validator_key = " << toml_string("keys/" + n.key_file) << "\n"
       << "password_file = " << toml_string("keys/password") << "\n\n"
       << "[rpc]\n"
       << "listen = " << toml_string(endpoint(o.base_port + i)) << "\n"
@@ -418,6 +284,7 @@ std::string genesis_json(const InitOptions& o, const std::vector<NodeFiles>& nod
     g["extraData"] = "0x";
     json validators = json::array();
     for (const auto& n : nodes) {
+        if (n.observer) continue;
         validators.push_back({{"address", to_hex(n.address.view())},
                               {"publicKey", public_key_hex(n.consensus_public)},
                               {"organisation", n.organisation},
@@ -439,13 +306,19 @@ std::string genesis_json(const InitOptions& o, const std::vector<NodeFiles>& nod
 
 std::string readme_text(const InitOptions& o) {
     std::ostringstream t;
-    t << "Xinlian network of " << o.validators << " validator(s), crypto suite '" << o.crypto
-      << "', chain id " << o.chain_id << ", written by `xinlian init`.\n\n"
+    t << "Xinlian network of " << o.validators << " validator(s)";
+    if (o.observers > 0) {
+        t << " (node0..node" << o.validators - 1 << ") and " << o.observers << " observer(s) (node"
+          << o.validators << "..node" << o.validators + o.observers - 1 << ")";
+    }
+    t << ", crypto suite '" << o.crypto << "', chain id " << o.chain_id
+      << ", written by `xinlian init`.\n\n"
       << "  ca/                 the consortium CA: ca.crt and its private key ca.key. Keep\n"
       << "                      ca.key offline; it is needed only to admit new nodes.\n"
       << "  nodeI/config.toml   start a node with: xinlian node --config nodeI/config.toml\n"
       << "  nodeI/genesis.json  identical in every node directory\n"
-      << "  nodeI/keys/         the consensus key (keystore) and its random password (0600)\n"
+      << "  nodeI/keys/         the node key (keystore: validator.json for a validator,\n"
+      << "                      node.json for an observer) and its random password (0600)\n"
       << "  nodeI/tls/          the node's TLS key and certificate, and the CA certificate\n";
     if (o.dev_accounts > 0) {
         t << "\n  dev-accounts.json   " << o.dev_accounts
@@ -555,14 +428,19 @@ void run_init(const InitOptions& o) {
         static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count());
-    Ca ca = make_ca("Xinlian chain " + std::to_string(o.chain_id));
+    auto ca = network::make_ca("Xinlian chain " + std::to_string(o.chain_id) + " CA",
+                               "Xinlian consortium");
+    if (!ca) fail(ca.error());
 
-    std::vector<NodeFiles> nodes(o.validators);
-    std::vector<PkeyPtr> tls_keys;
-    for (uint64_t i = 0; i < o.validators; ++i) {
+    // Validators node0..node{N-1}, then observers. An observer belongs to a member
+    // organisation: the organisations of the validators, in turn.
+    std::vector<NodeFiles> nodes(o.validators + o.observers);
+    for (uint64_t i = 0; i < nodes.size(); ++i) {
         NodeFiles& n = nodes[i];
         n.name = "node" + std::to_string(i);
-        n.organisation = orgs[i];
+        n.observer = i >= o.validators;
+        n.key_file = n.observer ? "node.json" : "validator.json";
+        n.organisation = orgs[i % o.validators];
         n.consensus_key = suite.generate_key();
         auto pk = suite.public_key(n.consensus_key);
         if (!pk) fail("deriving a public key: " + std::string(crypto::to_string(pk.error())));
@@ -575,12 +453,14 @@ void run_init(const InitOptions& o) {
                                            crypto::KeystoreParams::light());
         if (!ks) fail("writing a keystore: " + std::string(crypto::to_string(ks.error())));
         n.keystore = *ks + "\n";
-        PkeyPtr tls_key = make_p256_key();
-        X509Ptr cert = make_node_cert(ca, tls_key.get(), n.organisation, n.name,
-                                      "xinlian:validator:" + public_key_hex(n.consensus_public));
-        n.node_key_pem = key_pem(tls_key.get());
-        n.node_cert_pem = cert_pem(cert.get());
-        n.config_toml = config_toml(o, i, n.name);
+        const network::Identity identity{
+            n.observer ? network::Role::kObserver : network::Role::kValidator, n.address,
+            n.organisation};
+        auto tls = network::issue_certificate(*ca, identity, n.name);
+        if (!tls) fail(tls.error());
+        n.node_key_pem = std::move(tls->key_pem);
+        n.node_cert_pem = std::move(tls->cert_pem);
+        n.config_toml = config_toml(o, i, n);
     }
     std::vector<DevAccount> dev(o.dev_accounts);
     for (auto& d : dev) {
@@ -590,7 +470,7 @@ void run_init(const InitOptions& o) {
         d.address = suite.address(*pk);
     }
     const std::string genesis = genesis_json(o, nodes, dev, timestamp);
-    const std::string ca_pem = cert_pem(ca.cert.get());
+    const std::string& ca_pem = ca->cert_pem;
 
     prepare_out_dir(dir, o.force);
     make_dir(dir);
@@ -598,7 +478,7 @@ void run_init(const InitOptions& o) {
     const fs::perms kPrivateDir = fs::perms::owner_all;
     make_dir(dir / "ca", kPrivateDir);
     write_file(dir / "ca" / "ca.crt", ca_pem, kPublic);
-    write_file(dir / "ca" / "ca.key", key_pem(ca.key.get()), kSecret);
+    write_file(dir / "ca" / "ca.key", ca->key_pem, kSecret);
     for (const auto& n : nodes) {
         const fs::path nd = dir / n.name;
         make_dir(nd);
@@ -606,7 +486,7 @@ void run_init(const InitOptions& o) {
         make_dir(nd / "tls", kPrivateDir);
         write_file(nd / "config.toml", n.config_toml, kPublic);
         write_file(nd / "genesis.json", genesis, kPublic);
-        write_file(nd / "keys" / "validator.json", n.keystore, kSecret);
+        write_file(nd / "keys" / n.key_file, n.keystore, kSecret);
         write_file(nd / "keys" / "password", n.password + "\n", kSecret);
         write_file(nd / "tls" / "ca.crt", ca_pem, kPublic);
         write_file(nd / "tls" / "node.crt", n.node_cert_pem, kPublic);
@@ -615,12 +495,14 @@ void run_init(const InitOptions& o) {
     if (!dev.empty()) write_file(dir / "dev-accounts.json", dev_accounts_json(dev), kSecret);
     write_file(dir / "README.txt", readme_text(o), kPublic);
 
-    std::cout << "wrote a network of " << o.validators << " validator(s) (" << o.crypto
-              << ", chain id " << o.chain_id << ") to " << dir.string() << "\n";
-    for (uint64_t i = 0; i < o.validators; ++i) {
+    std::cout << "wrote a network of " << o.validators << " validator(s)";
+    if (o.observers > 0) std::cout << " and " << o.observers << " observer(s)";
+    std::cout << " (" << o.crypto << ", chain id " << o.chain_id << ") to " << dir.string() << "\n";
+    for (uint64_t i = 0; i < nodes.size(); ++i) {
         std::cout << "  " << nodes[i].name << "  " << to_hex(nodes[i].address.view())
                   << "  rpc http://" << endpoint(o.base_port + i) << "  p2p "
-                  << endpoint(o.p2p_base_port + i) << "\n";
+                  << endpoint(o.p2p_base_port + i) << (nodes[i].observer ? "  (observer)" : "")
+                  << "\n";
     }
     if (!dev.empty()) {
         std::cout << dev.size() << " development account(s) in "
@@ -655,7 +537,9 @@ void add_init_command(CLI::App& app) {
     cmd->add_option("--gas-limit", o->gas_limit, "Block gas limit")->capture_default_str();
     cmd->add_option("--organisations", o->organisations,
                     "Comma-separated organisation of each validator (default org0,org1,..)");
-    cmd->add_option("--observers", o->observers, "Observer nodes (not yet supported; 0)")
+    cmd->add_option("--observers", o->observers,
+                    "Observer nodes (0.." + std::to_string(kMaxObservers) +
+                        "): follow the chain, never vote; nodeN.. after the validators")
         ->capture_default_str();
     cmd->add_flag("--force", o->force,
                   "Replace the network files of an earlier `init` in DIR (their data too)");

@@ -3,7 +3,7 @@
 // directory, under both crypto suites: the files it writes, their modes, the genesis and
 // config formats, keystores that open with their password files to the genesis validators,
 // certificates that verify against the consortium CA with the right O, CN and SAN URI,
-// funded development accounts, refusing to overwrite, and bad flags.
+// funded development accounts, observer nodes, refusing to overwrite, and bad flags.
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -24,6 +24,7 @@
 #include "crypto/keystore.hpp"
 #include "crypto/suite.hpp"
 #include "ledger/genesis.hpp"
+#include "network/certs.hpp"
 #include "node/config.hpp"
 
 namespace xl::cli {
@@ -221,7 +222,14 @@ TEST_P(InitTest, WritesEveryFileInTheFixedFormats) {
         EXPECT_EQ(X509_check_ca(cert.get()), 0);
         EXPECT_EQ(name_entry(cert.get(), NID_organizationName), orgs[i]);
         EXPECT_EQ(name_entry(cert.get(), NID_commonName), name);
-        EXPECT_EQ(san_uris(cert.get()), std::vector<std::string>{"xinlian:validator:" + pk_hex});
+        const std::string address = v["address"].get<std::string>();
+        EXPECT_EQ(san_uris(cert.get()), std::vector<std::string>{"xinlian:validator:" + address});
+        // The transport reads the same identity from it.
+        auto identity = network::identity_of_certificate(slurp(nd / "tls" / "node.crt"));
+        ASSERT_TRUE(identity) << identity.error();
+        EXPECT_EQ(identity->role, network::Role::kValidator);
+        EXPECT_EQ(to_hex(identity->address.view()), address);
+        EXPECT_EQ(identity->organisation, orgs[i]);
         PkeyPtr node_key = load_key(nd / "tls" / "node.key");
         ASSERT_TRUE(node_key);
         EXPECT_EQ(X509_check_private_key(cert.get(), node_key.get()), 1);
@@ -242,6 +250,7 @@ TEST_P(InitTest, WritesEveryFileInTheFixedFormats) {
         const toml::value c = toml::parse((nd / "config.toml").string());
         EXPECT_EQ(toml::find<std::string>(c, "chain", "genesis"), "genesis.json");
         EXPECT_EQ(toml::find<std::string>(c, "node", "name"), name);
+        EXPECT_EQ(toml::find<std::string>(c, "node", "role"), "validator");
         EXPECT_EQ(toml::find<std::string>(c, "node", "data_dir"), "data");
         EXPECT_EQ(toml::find<std::string>(c, "node", "validator_key"), "keys/validator.json");
         EXPECT_EQ(toml::find<std::string>(c, "node", "password_file"), "keys/password");
@@ -337,6 +346,68 @@ TEST_P(InitTest, TheNodeLoadsWhatInitWrites) {
     }
 }
 
+// --observers M: nodes N..N+M-1 after the validators, with keys outside the genesis set, an
+// observer certificate, role = "observer", the next ports, and every validator as a peer.
+TEST_P(InitTest, ObserversFollowTheValidators) {
+    TempDir tmp;
+    const fs::path out = tmp.path() / "net";
+    run_init({"--validators", "2", "--observers", "2", "--out", out.string(), "--crypto",
+              GetParam(), "--base-port", "9100", "--p2p-base-port", "9200", "--organisations",
+              "Alpha,Beta"});
+    const json g = json::parse(slurp(out / "node0" / "genesis.json"));
+    ASSERT_EQ(g["validators"].size(), 2u);
+    std::vector<std::string> genesis_addresses;
+    for (const auto& v : g["validators"])
+        genesis_addresses.push_back(v["address"].get<std::string>());
+    const std::vector<std::string> validator_peers = {"127.0.0.1:9200", "127.0.0.1:9201"};
+    X509Ptr ca = load_cert(out / "ca" / "ca.crt");
+    ASSERT_TRUE(ca);
+
+    for (int i = 0; i < 4; ++i) {
+        const std::string name = "node" + std::to_string(i);
+        const fs::path nd = fs::absolute(out / name);
+        SCOPED_TRACE(name);
+        const bool observer = i >= 2;
+        EXPECT_EQ(slurp(nd / "genesis.json"), slurp(out / "node0" / "genesis.json"));
+        auto c = node::load_config(nd / "config.toml");
+        ASSERT_TRUE(c) << c.error();
+        EXPECT_EQ(c->role, observer ? node::Role::kObserver : node::Role::kValidator);
+        EXPECT_EQ(c->rpc.port, 9100 + i);
+        EXPECT_EQ(c->p2p.port, 9200 + i);
+        EXPECT_EQ(c->validator_key, nd / "keys" / (observer ? "node.json" : "validator.json"));
+        EXPECT_FALSE(fs::exists(nd / "keys" / (observer ? "validator.json" : "node.json")));
+        EXPECT_EQ(mode_of(c->validator_key), 0600u);
+        if (observer) {
+            EXPECT_EQ(c->peers, validator_peers);
+        } else {
+            EXPECT_EQ(c->peers, std::vector<std::string>{validator_peers[1 - i]});
+        }
+
+        std::string password = slurp(c->password_file);
+        password.pop_back();
+        auto key = crypto::decrypt_keystore(slurp(c->validator_key), password);
+        ASSERT_TRUE(key) << crypto::to_string(key.error());
+        EXPECT_EQ(key->suite, suite().id());
+        const std::string address = to_hex(key->address.view());
+        const bool in_genesis = std::find(genesis_addresses.begin(), genesis_addresses.end(),
+                                          address) != genesis_addresses.end();
+        EXPECT_EQ(in_genesis, !observer);
+
+        X509Ptr cert = load_cert(c->cert);
+        ASSERT_TRUE(cert);
+        EXPECT_TRUE(chain_verifies(ca.get(), cert.get(), X509_PURPOSE_SSL_CLIENT));
+        EXPECT_TRUE(chain_verifies(ca.get(), cert.get(), X509_PURPOSE_SSL_SERVER));
+        EXPECT_EQ(san_uris(cert.get()),
+                  std::vector<std::string>{(observer ? "xinlian:observer:" : "xinlian:validator:") +
+                                           address});
+        EXPECT_EQ(name_entry(cert.get(), NID_commonName), name);
+        // Observers belong to the member organisations, in turn.
+        EXPECT_EQ(name_entry(cert.get(), NID_organizationName), i % 2 == 0 ? "Alpha" : "Beta");
+    }
+    EXPECT_FALSE(fs::exists(out / "node4"));
+    EXPECT_NE(slurp(out / "README.txt").find("2 observer(s)"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(BothSuites, InitTest, ::testing::Values("ecdsa", "sm"));
 
 TEST(Init, RefusesToOverwriteUnlessForced) {
@@ -379,7 +450,9 @@ TEST(Init, BadFlagsAreRefusedAndWriteNothing) {
         {"--validators", "2", "--organisations", "a,"},
         {"--validators", "2", "--organisations", "a,b,c"},
         {"--validators", "1", "--organisations", std::string(65, 'x')},
-        {"--validators", "1", "--observers", "1"},
+        {"--validators", "1", "--observers", "101"},
+        {"--validators", "2", "--observers", "1", "--base-port", "65534"},  // 65534..65536
+        {"--validators", "1", "--observers", "2", "--base-port", "30298"},  // 30298..30300
         {"--validators", "1", "--gas-limit", "20999"},
         {"--validators", "1", "--block-interval-ms", "0"},
         {"--validators", "1", "--dev-accounts", "10001"},
