@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test test-asan up down bench bench-evm bench-node bench-hardhat bench-cluster clean
+.PHONY: deps build test test-asan up down bench bench-evm bench-node bench-hardhat bench-cluster soak clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -23,6 +23,14 @@ test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DXL_SANITIZE=ON -DXL_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS) -L 'unit|conformance' --timeout 1800
+
+# Random seeds of the consensus simulator until SOAK_SECONDS pass (docs/spec/consensus-sim.md);
+# every failing seed is printed with the XL_SIM_SEED=... XL_SIM_SCENARIO=... line that replays it.
+SOAK_SECONDS ?= 600
+soak: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target xl_sim
+	@$(BUILD)/tests/sim/xl_sim --soak $(SOAK_SECONDS)
 
 # A local chain in ./localnet (created once by `xinlian init`), its node in the background;
 # prints the RPC address. `make down` stops it (the chain's data stays in ./localnet).
