@@ -32,8 +32,9 @@ soak: deps
 	@cmake --build $(BUILD) -j $(JOBS) --target xl_sim
 	@$(BUILD)/tests/sim/xl_sim --soak $(SOAK_SECONDS)
 
-# A local chain in ./localnet (created once by `xinlian init`), its node in the background;
-# prints the RPC address. `make down` stops it (the chain's data stays in ./localnet).
+# A local consortium in ./localnet (created once by `xinlian init`: 4 validators, or
+# XL_VALIDATORS=N), its nodes in the background; prints their RPC addresses. `make down` stops
+# them (the chain's data stays in ./localnet).
 up: build
 	@bash scripts/localnet.sh up $(BUILD)
 
@@ -56,6 +57,12 @@ bench-node: build
 bench-hardhat: build
 	@cd bench/hardhat && npm install --no-audit --no-fund >/dev/null
 	@bash bench/hardhat/compare.sh $(BUILD)
+
+# `xinlian bench` against a 4-validator local cluster, transfers and ERC-20 (docs/PERFORMANCE.md,
+# "Cluster (issue 5)"); the OpenZeppelin token needs node and npm (bench/hardhat).
+bench-cluster: build
+	@cd bench/hardhat && npm install --no-audit --no-fund >/dev/null
+	@bash bench/cluster/bench.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

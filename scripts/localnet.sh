@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make up` / `make down`: a local chain in ./localnet from `xinlian init`, its node running in
-# the background (logs in localnet/nodeI/node.log, pid in localnet/nodeI/node.pid).
-# Usage: scripts/localnet.sh up|down|status [BUILD_DIR]
+# `make up` / `make down`: a local consortium in ./localnet from `xinlian init`: 4 validators
+# by default (XL_VALIDATORS=N for another number, when ./localnet is created), each node in
+# the background (logs in localnet/nodeI/node.log, pid in localnet/nodeI/node.pid); `up`
+# prints every node's RPC address. An existing ./localnet is reused as it is.
+# Usage: scripts/localnet.sh up|down [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmd=${1:-up}
 build=${2:-build}
 xl="$build/xinlian"
 net=${XL_LOCALNET:-localnet}
-validators=${XL_VALIDATORS:-1}
+validators=${XL_VALIDATORS:-4}
 crypto=${XL_CRYPTO:-ecdsa}
 
 rpc_up() {  # rpc_up PORT: true once the node answers eth_blockNumber
