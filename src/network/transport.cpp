@@ -767,6 +767,10 @@ void Core::on_closed(const std::shared_ptr<Conn>& c) {
             if (Dialer* d = c->dialer.get()) {
                 if (served && d->peer == c->identity.address) {
                     d->state = Dialer::State::kDormant;
+                } else if (d->peer == self.address) {
+                    // The address is this node itself (refused in check_peer): never again.
+                    d->state = Dialer::State::kDormant;
+                    spdlog::warn("p2p: {} is this node itself; not dialling it again", d->target);
                 } else {
                     if (c->committed) d->backoff = config.backoff_min;
                     const auto delay = d->backoff;

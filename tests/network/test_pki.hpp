@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/random.hpp"
@@ -39,6 +40,17 @@ using namespace std::chrono_literals;
 
 // Every wait in these tests: long enough never to fail on a slow or loaded machine.
 inline constexpr auto kWait = std::chrono::seconds(60);
+
+// For conditions no handler reports (counters): polls until pred() holds; false after kWait.
+template <typename Pred>
+bool eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::yield();
+    }
+    return true;
+}
 
 inline void write_file(const fs::path& p, const std::string& text) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);

@@ -416,6 +416,30 @@ TEST(Transport, RedialsAfterTheOtherSideRestarts) {
     EXPECT_GE(b->stats().dials, 4u);
 }
 
+TEST(Transport, AnAddressThatIsThisNodeItselfIsNotRedialled) {
+    Pki pki;
+    const Identity ia = make_identity(Role::kValidator, "org0");
+    const Identity ib = make_identity(Role::kValidator, "org1");
+    Events ea, eb;
+    auto a = start_ok(pki.config(ia, "a"), ea.handler());
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(a->dial(peer_address(a->port())));
+    ASSERT_TRUE(eventually([&] { return a->stats().refused_identity >= 1; }));
+    // Other traffic goes on; the self address is not dialled again.
+    Config cb = pki.config(ib, "b");
+    cb.peers = {peer_address(a->port())};
+    auto b = start_ok(cb, eb.handler());
+    ASSERT_TRUE(b);
+    const PeerId ab = ea.wait_connected(ib.address);
+    ASSERT_NE(ab, 0u);
+    for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE(a->send(ab, 1, to_bytes("x")));
+        ASSERT_TRUE(eb.wait_frames(static_cast<size_t>(i + 1)));
+    }
+    EXPECT_EQ(a->stats().dials, 1u);
+    EXPECT_TRUE(ea.connected().size() == 1);
+}
+
 TEST(Transport, SimultaneousDialKeepsOneConnection) {
     for (int round = 0; round < 5; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
