@@ -24,14 +24,25 @@ using protocol::VoteType;
 // many (peer, height) pairs in one period, further ones wait for the next period.
 constexpr size_t kMaxAnsweredPerPeriod = 4096;
 constexpr size_t kMaxSyncPeersPerPeriod = 1024;
+// Distinct values one validator's votes are kept for, per round and type (only a faulty
+// validator votes for more than one).
+constexpr uint32_t kMaxValuesPerValidator = 4;
 
 // The votes and the proposal of one round of the current height.
 struct RoundState {
-    // Keyed by validator index: one vote per validator and type (a second, different one is an
-    // equivocation and is dropped).
+    // The first vote of each validator per type (by validator index): the "any value" counts
+    // of lines 34, 47 and 55, status, rebroadcast.
     std::map<uint32_t, Vote> prevotes;
     std::map<uint32_t, Vote> precommits;
-    // Voting power per block hash (zero hash = nil), and of all votes of the kind.
+    // Every validly signed vote per value (zero hash = nil), equivocations included: a value's
+    // 2f+1 may need the vote of a validator that also voted for another value (an equivocating
+    // proposer splits the honest ones; Tendermint's VoteSet keeps such votes too). Safe: two
+    // values with 2f+1 each in one round would need f+1 equivocators.
+    std::map<Hash256, std::map<uint32_t, Vote>> prevotes_for;
+    std::map<Hash256, std::map<uint32_t, Vote>> precommits_for;
+    std::map<uint32_t, uint32_t> prevote_values;  // distinct values per validator (bounded)
+    std::map<uint32_t, uint32_t> precommit_values;
+    // Voting power per value (from *_for), and of the first votes of the kind.
     std::map<Hash256, uint64_t> prevote_power;
     std::map<Hash256, uint64_t> precommit_power;
     uint64_t prevote_total = 0;
@@ -275,8 +286,8 @@ struct Engine::Impl {
         auto prior = rounds.find(static_cast<uint32_t>(own_proposal->valid_round));
         if (prior == rounds.end()) return;
         const Hash256 v = rounds[round].proposal_hash;
-        for (const auto& [index, vote] : prior->second.prevotes)
-            if (vote.block_hash == v) out.push_back(Broadcast{vote});
+        for (const auto& [index, vote] : prior->second.prevotes_for[v])
+            out.push_back(Broadcast{vote});
     }
 
     // Entering the prevote or precommit step also arms a stall timer (not in Algorithm 1, which
@@ -349,18 +360,50 @@ struct Engine::Impl {
         const auto index = validators.index_of(v.validator);
         XL_ASSERT(index.has_value());
         const auto i = static_cast<uint32_t>(*index);
-        RoundState& rs = round_state(v.round, v.round > round);
-        auto& votes = v.type == VoteType::kPrevote ? rs.prevotes : rs.precommits;
-        if (!votes.emplace(i, v).second) return;
-        const uint64_t power = validators.at(i).power;
-        if (v.type == VoteType::kPrevote) {
-            rs.prevote_power[v.block_hash] += power;
-            rs.prevote_total += power;
-        } else {
-            rs.precommit_power[v.block_hash] += power;
-            rs.precommit_total += power;
+        RoundState& rs = rounds[v.round];
+        const bool prevote = v.type == VoteType::kPrevote;
+        auto& by_value = prevote ? rs.prevotes_for : rs.precommits_for;
+        auto& per_value = by_value[v.block_hash];
+        if (per_value.count(i)) return;
+        uint32_t& values = (prevote ? rs.prevote_values : rs.precommit_values)[i];
+        if (values >= kMaxValuesPerValidator) {
+            if (per_value.empty()) by_value.erase(v.block_hash);
+            return;
         }
-        add_sender(rs, i);
+        ++values;
+        per_value.emplace(i, v);
+        if (v.round > round) {
+            ++rs.buffered;
+            ++future_count;
+        }
+        const uint64_t power = validators.at(i).power;
+        (prevote ? rs.prevote_power : rs.precommit_power)[v.block_hash] += power;
+        if ((prevote ? rs.prevotes : rs.precommits).emplace(i, v).second) {
+            (prevote ? rs.prevote_total : rs.precommit_total) += power;
+            add_sender(rs, i);
+        }
+    }
+
+    // The stored vote of this validator for this value, if any.
+    const Vote* stored_vote(const Vote& v, uint32_t index) const {
+        auto r = rounds.find(v.round);
+        if (r == rounds.end()) return nullptr;
+        const auto& by_value =
+            v.type == VoteType::kPrevote ? r->second.prevotes_for : r->second.precommits_for;
+        auto per_value = by_value.find(v.block_hash);
+        if (per_value == by_value.end()) return nullptr;
+        auto e = per_value->second.find(index);
+        return e == per_value->second.end() ? nullptr : &e->second;
+    }
+
+    // Whether this validator already voted for another value at (round, type).
+    bool voted_other(const Vote& v, uint32_t index) const {
+        auto r = rounds.find(v.round);
+        if (r == rounds.end()) return false;
+        const auto& first =
+            v.type == VoteType::kPrevote ? r->second.prevotes : r->second.precommits;
+        auto e = first.find(index);
+        return e != first.end() && e->second.block_hash != v.block_hash;
     }
 
     void store_proposal(const Proposal& p, const Hash256& hash) {
@@ -403,20 +446,14 @@ struct Engine::Impl {
             return;
         }
         const Validator& val = validators.at(*index);
-        const Vote* existing = nullptr;
+        const auto i = static_cast<uint32_t>(*index);
         if (v.height == height) {
-            if (auto r = rounds.find(v.round); r != rounds.end()) {
-                const auto& votes =
-                    v.type == VoteType::kPrevote ? r->second.prevotes : r->second.precommits;
-                if (auto e = votes.find(static_cast<uint32_t>(*index)); e != votes.end())
-                    existing = &e->second;
-            }
-            if (existing && *existing == v) return;  // a duplicate (rebroadcast)
+            if (stored_vote(v, i)) return;  // a duplicate (rebroadcast): no signature check
         } else if (buffered_next(v.signature)) {
             return;
         }
         const bool future = v.height > height || v.round > round;
-        if (!existing && future && buffer_full()) {
+        if (future && buffer_full()) {
             ++stats.dropped_buffer_full;
             return;
         }
@@ -424,10 +461,8 @@ struct Engine::Impl {
             ++stats.dropped_bad_signature;
             return;
         }
-        if (existing) {
-            ++stats.equivocations;
-            return;
-        }
+        // Kept all the same (see RoundState).
+        if (v.height == height && voted_other(v, i)) ++stats.equivocations;
         if (v.height > height) {
             ahead_peers.insert(from);
             buffer_next(from, v);
@@ -628,8 +663,8 @@ struct Engine::Impl {
                 cert.height = height;
                 cert.round = r;
                 cert.block_hash = hash;
-                for (const auto& [index, vote] : rs.precommits)  // ascending index
-                    if (vote.block_hash == hash) cert.signatures.push_back({index, vote.signature});
+                for (const auto& [index, vote] : rs.precommits_for[hash])  // ascending index
+                    cert.signatures.push_back({index, vote.signature});
                 // commit() leaves the height and clears `rounds` and `blocks`: copy first.
                 const Hash256 block_hash = hash;
                 const protocol::Block block = kb->second.block;
