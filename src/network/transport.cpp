@@ -294,9 +294,14 @@ struct Conn : std::enable_shared_from_this<Conn> {
                 self->state == State::kWaiting) {
                 return;
             }
-            self->fail_handshake("no handshake within " +
-                                 std::to_string(self->impl.config.handshake_timeout.count()) +
-                                 " ms");
+            const std::string limit =
+                std::to_string(self->impl.config.handshake_timeout.count()) + " ms";
+            if (self->state == State::kConnecting) {
+                // Not connected yet: an unreachable address, a dial failure like a refusal.
+                self->resolver.cancel();
+                return self->fail_dial("no connection within " + limit);
+            }
+            self->fail_handshake("no handshake within " + limit);
         });
     }
 
