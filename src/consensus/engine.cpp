@@ -55,6 +55,9 @@ struct RoundState {
     Hash256 proposal_hash;
     int64_t proposal_valid_round = -1;
     Bytes proposal_signature;
+    // Further, different proposals of the same proposer for this round (equivocation): their
+    // blocks may still get 2f+1 prevotes, and line 36 must then be able to lock on them.
+    std::set<Hash256> other_proposals;
     // Messages stored while this round was in the future (counted against max_buffered).
     size_t buffered = 0;
 };
@@ -492,6 +495,9 @@ struct Engine::Impl {
             if (rs && rs->proposal_hash == hash && rs->proposal_valid_round == p.valid_round &&
                 rs->proposal_signature == p.signature)
                 return;  // a duplicate
+            if (rs && (rs->other_proposals.count(hash) ||
+                       rs->other_proposals.size() >= kMaxValuesPerValidator))
+                return;  // an equivocation already seen, or too many
         } else if (buffered_next(p.signature)) {
             return;
         }
@@ -506,6 +512,8 @@ struct Engine::Impl {
         }
         if (rs) {
             ++stats.equivocations;  // a second proposal of one proposer for one round
+            rounds[p.round].other_proposals.insert(hash);
+            blocks.try_emplace(hash, KnownBlock{p.block, p.prev_certificate, std::nullopt});
             return;
         }
         if (p.height > height) {
@@ -709,11 +717,24 @@ struct Engine::Impl {
         return true;
     }
 
+    // The proposal of this round whose value has 2f+1 prevotes, if any (of the proposer's
+    // proposals: an equivocating proposer may have sent several).
+    std::optional<Hash256> polka_proposal(const RoundState& rs) const {
+        auto has_polka = [&](const Hash256& v) {
+            auto pw = rs.prevote_power.find(v);
+            return pw != rs.prevote_power.end() && pw->second >= validators.quorum();
+        };
+        if (has_polka(rs.proposal_hash)) return rs.proposal_hash;
+        for (const Hash256& v : rs.other_proposals)
+            if (has_polka(v)) return v;
+        return std::nullopt;
+    }
+
     bool rule_lock(RoundState& rs) {  // line 36
         if (step < Step::kPrevote || !rs.has_proposal || fired_lock.count(round)) return false;
-        const Hash256 v = rs.proposal_hash;
-        auto pw = rs.prevote_power.find(v);
-        if (pw == rs.prevote_power.end() || pw->second < validators.quorum()) return false;
+        const auto polka = polka_proposal(rs);
+        if (!polka) return false;
+        const Hash256 v = *polka;
         if (!valid(v)) return false;
         fired_lock.insert(round);
         if (step == Step::kPrevote) {
