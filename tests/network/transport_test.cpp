@@ -321,6 +321,37 @@ TEST(Transport, MisbehavingClientsAreClosedAndCountedWhileAGoodPeerIsServed) {
     EXPECT_EQ(node.peers().size(), 1u);
 }
 
+TEST(Transport, SilentOrWrongHelloClientsAreClosedAfterTheHandshakeTimeout) {
+    Pki pki;
+    const Identity ia = make_identity(Role::kValidator, "org0");
+    Config c = pki.config(ia, "a");
+    c.handshake_timeout = 300ms;  // what is tested is the closing, not how soon
+    Events ev;
+    auto node = start_ok(c, ev.handler());
+    ASSERT_TRUE(node);
+    {
+        RawClient silent(node->port());  // TCP only, never a ClientHello
+        EXPECT_TRUE(silent.closed_by_peer());
+        EXPECT_EQ(node->stats().handshakes_failed, 1u);
+    }
+    const Identity ib = make_identity(Role::kValidator, "org1");
+    auto files = pki.issue(ib, "b");
+    {
+        RawClient no_hello(node->port());  // TLS, then nothing
+        ASSERT_TRUE(no_hello.tls(&files));
+        EXPECT_TRUE(no_hello.closed_by_peer());
+        EXPECT_EQ(node->stats().handshakes_failed, 2u);
+    }
+    {
+        RawClient wrong(node->port());  // TLS, then 16 bytes that are not a hello
+        ASSERT_TRUE(wrong.tls(&files));
+        ASSERT_TRUE(wrong.write(as_bytes("GET / HTTP/1.1\r\n\r\n")));
+        EXPECT_TRUE(wrong.closed_by_peer());
+        EXPECT_EQ(node->stats().handshakes_failed, 3u);
+    }
+    EXPECT_EQ(ev.connects(), 0u);
+}
+
 TEST(Transport, APeerThatNeverReadsFillsOnlyItsOwnQueue) {
     Pki pki;
     const Identity ia = make_identity(Role::kValidator, "org0");
