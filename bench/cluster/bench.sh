@@ -7,6 +7,9 @@
 # the line says so). Transactions go to node0's JSON-RPC, which gossips them; the bench follows
 # node0's blocks, so latency is submission -> block final (committed) on node0.
 # Usage: bench.sh BUILD_DIR [TXS] [SENDERS] [VALIDATORS]
+# XL_GAS_LIMIT=G sets the genesis block gas limit (default: xinlian init's, 1e9), which is
+# what bounds a block's size: docs/PERFORMANCE.md shows why a bound matters here.
+# XL_RATE=TPS paces the submission (xinlian bench --rate) to measure latency below saturation.
 # The chain lives in a temporary directory removed on exit; the nodes are stopped by pid.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -24,8 +27,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+gas=()
+[ -n "${XL_GAS_LIMIT:-}" ] && gas=(--gas-limit "$XL_GAS_LIMIT")
 "$BIN" init --validators "$N" --dev-accounts 1 --block-interval-ms 200 --out "$DIR/net" \
-  --base-port "$PORT" --p2p-base-port "$((PORT + 50))" >/dev/null
+  --base-port "$PORT" --p2p-base-port "$((PORT + 50))" ${gas[@]+"${gas[@]}"} >/dev/null
 node -e "console.log(require('$DIR/net/dev-accounts.json')[0].privateKey.replace(/^0x/, ''))" \
   >"$DIR/key"
 for ((i = 0; i < N; i++)); do
@@ -48,10 +53,11 @@ if [ -d "$HERE/../hardhat/node_modules/solc" ]; then
   token_name="OpenZeppelin ERC20"
 fi
 
-echo "xinlian $("$BIN" version 2>/dev/null | head -1), $N validators on this machine, 200 ms block interval"
+echo "xinlian $("$BIN" version 2>/dev/null | head -1), $N validators on this machine, 200 ms block interval, gas limit ${XL_GAS_LIMIT:-default}"
 for w in transfer erc20; do
   extra=()
-  [ "$w" = erc20 ] && extra=("${token[@]}")
+  [ "$w" = erc20 ] && extra=(${token[@]+"${token[@]}"})
+  [ -n "${XL_RATE:-}" ] && extra+=(--rate "$XL_RATE")
   line=$("$BIN" bench --rpc "http://127.0.0.1:$PORT" --private-key-file "$DIR/key" \
     --workload "$w" --txs "$TXS" --senders "$SENDERS" --concurrency 2 --batch 200 \
     ${extra[@]+"${extra[@]}"} | tail -1)

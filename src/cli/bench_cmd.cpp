@@ -3,14 +3,16 @@
 //
 //   xinlian bench --rpc URL (--key K.json [--password-file F] | --private-key-file F)
 //       --workload transfer|erc20|storage --txs N --senders K [--concurrency C] [--batch B]
-//       [--erc20-bytecode FILE] [--crypto ecdsa|sm] [--request-timeout-ms T]
+//       [--erc20-bytecode FILE] [--rate TPS] [--crypto ecdsa|sm] [--request-timeout-ms T]
 //
 // Funds K fresh senders from the key (erc20: deploys a token and gives each sender tokens;
 // storage: deploys a contract that writes one slot per call), pre-signs all N transactions
 // (timed apart), submits them in JSON-RPC batches of B over C keep-alive HTTP connections,
 // follows new blocks (eth_getBlockReceipts, else per-transaction receipts in batches), checks
 // every receipt succeeded and that the receivers' balances add up, and prints TPS and p50/p95
-// latency (submission -> receipt seen) as its last line.
+// latency (submission -> receipt seen) as its last line. --rate paces the submission (batch b
+// leaves no earlier than b * B / TPS seconds after the first), so latency can be measured at
+// an offered load below saturation; without it batches go as fast as the node takes them.
 //
 // The token: --erc20-bytecode FILE holds the init code (hex) of a real ERC-20 whose
 // constructor mints to the deployer and takes no arguments (bench/hardhat/compare.sh compiles
@@ -64,6 +66,7 @@ inline constexpr uint64_t kMaxSenders = 100'000;
 inline constexpr uint32_t kMaxConcurrency = 64;
 inline constexpr uint32_t kMaxBatch = 1000;  // the node's JsonRpc max_batch
 inline constexpr uint32_t kReceiptBatch = 500;
+inline constexpr uint64_t kMaxRate = 10'000'000;                 // tx/s
 inline constexpr size_t kSetupChunk = 500;                       // below the pool max_nonce_gap
 inline constexpr size_t kMaxBytecodeFileSize = size_t{1} << 20;  // hex text; initcode <= 48 KiB
 inline constexpr uint32_t kDefaultRequestTimeoutMs = 60'000;     // a 1000-tx batch on a busy node
@@ -194,6 +197,7 @@ struct Options {
     uint64_t txs = 0, senders = 0;
     uint32_t concurrency = 4, batch = 100, wait_seconds = kDefaultWaitSeconds;
     uint32_t request_timeout_ms = kDefaultRequestTimeoutMs;
+    uint64_t rate = 0;  // offered transactions per second; 0: as fast as possible
 };
 
 void validate(const Options& o) {
@@ -214,6 +218,7 @@ void validate(const Options& o) {
         fail("--erc20-bytecode is for --workload erc20");
     }
     if (o.request_timeout_ms == 0) fail("--request-timeout-ms must be positive");
+    if (o.rate > kMaxRate) fail("--rate must be 0 (unpaced) .." + std::to_string(kMaxRate));
 }
 
 // The node's suite from xl_nodeStatus; a node without the method (Hardhat, geth) runs the
@@ -508,6 +513,12 @@ void run(const Options& o) {
                 Conn c(*url, o.request_timeout_ms);
                 for (size_t b; (b = next.fetch_add(1)) < batches;) {
                     const size_t lo = b * o.batch, hi = std::min<size_t>(o.txs, lo + o.batch);
+                    if (o.rate > 0) {
+                        std::this_thread::sleep_until(
+                            start +
+                            std::chrono::duration_cast<Clock::duration>(
+                                std::chrono::duration<double>(double(lo) / double(o.rate))));
+                    }
                     std::vector<Json> params;
                     for (size_t i = lo; i < hi; ++i)
                         params.push_back(Json::array({raw[i]}));
@@ -602,7 +613,9 @@ void run(const Options& o) {
               << uint64_t(double(o.txs) / sign_s) << " tx/s, excluded)\n";
     std::cout << o.workload << ": " << o.txs << " txs in " << std::setprecision(2) << total_s
               << " s = " << uint64_t(double(o.txs) / total_s) << " tx/s, latency p50 " << pct(0.50)
-              << " s p95 " << pct(0.95) << " s (" << suite.name() << ")" << std::endl;
+              << " s p95 " << pct(0.95) << " s (" << suite.name()
+              << (o.rate > 0 ? ", offered " + std::to_string(o.rate) + " tx/s" : std::string())
+              << ")" << std::endl;
 }
 
 }  // namespace
@@ -622,6 +635,9 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--concurrency", o->concurrency, "HTTP connections submitting")
         ->capture_default_str();
     cmd->add_option("--batch", o->batch, "Transactions per JSON-RPC batch")->capture_default_str();
+    cmd->add_option("--rate", o->rate,
+                    "Offered load in tx/s (batches paced); 0: as fast as the node takes them")
+        ->capture_default_str();
     cmd->add_option("--erc20-bytecode", o->erc20_bytecode,
                     "File with the init code (hex) of the ERC-20 to use (constructor mints to "
                     "the deployer); default: a built-in minimal token without events");

@@ -57,6 +57,9 @@ TEST(Bench, RefusesBadCounts) {
     EXPECT_NE(
         bench_error(with({"--txs", "10", "--senders", "1", "--batch", "1001"})).find("--batch"),
         std::string::npos);
+    EXPECT_NE(
+        bench_error(with({"--txs", "10", "--senders", "1", "--rate", "10000001"})).find("--rate"),
+        std::string::npos);
     EXPECT_NE(bench_error(with({"--txs", "10", "--senders", "1", "--concurrency", "0"}))
                   .find("--concurrency"),
               std::string::npos);
