@@ -24,8 +24,8 @@ using protocol::VoteType;
 // many (peer, height) pairs in one period, further ones wait for the next period.
 constexpr size_t kMaxAnsweredPerPeriod = 4096;
 constexpr size_t kMaxSyncPeersPerPeriod = 1024;
-// Distinct values one validator's votes are kept for, per round and type (only a faulty
-// validator votes for more than one).
+// Distinct values of unknown blocks one validator's votes are kept for, per round and type
+// (only a faulty validator votes for more than one value).
 constexpr uint32_t kMaxValuesPerValidator = 4;
 
 // The votes and the proposal of one round of the current height.
@@ -368,8 +368,11 @@ struct Engine::Impl {
         auto& by_value = prevote ? rs.prevotes_for : rs.precommits_for;
         auto& per_value = by_value[v.block_hash];
         if (per_value.count(i)) return;
+        // Votes for nil or for a block we hold are always kept (both are bounded); of votes for
+        // unknown values, a few per validator (a faulty one could send any number).
         uint32_t& values = (prevote ? rs.prevote_values : rs.precommit_values)[i];
-        if (values >= kMaxValuesPerValidator) {
+        const bool known = v.block_hash.is_zero() || blocks.count(v.block_hash) > 0;
+        if (!known && values >= kMaxValuesPerValidator) {
             if (per_value.empty()) by_value.erase(v.block_hash);
             return;
         }
