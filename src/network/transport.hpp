@@ -105,8 +105,8 @@ public:
 
     const Identity& self() const noexcept;
     uint16_t port() const noexcept;
-    // Queues a frame for one peer / every connected peer (but `except`); false (and counted)
-    // if the peer is gone or its queue is full.
+    // Queues a frame for one peer / every connected peer (but `except`); false if the peer is
+    // gone, or (counted in dropped_out) if its queue is full or 1 + payload exceeds max_frame.
     bool send(PeerId peer, uint8_t type, Bytes payload);
     void broadcast(uint8_t type, const Bytes& payload, PeerId except = 0);
     // Adds "host:port" to the addresses dialled and kept dialled (as Config::peers); an
