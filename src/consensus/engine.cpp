@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "codec/rlp.hpp"
 #include "core/assert.hpp"
 
 namespace xl::consensus {
@@ -103,6 +104,7 @@ struct Engine::Impl {
     Hash256 locked_hash;
     int64_t valid_round = -1;
     Hash256 valid_hash;
+    Bytes lock_proof;  // SafetyRecord::lock_proof of the current lock
 
     std::map<uint32_t, RoundState> rounds;
     std::map<Hash256, KnownBlock> blocks;
@@ -162,6 +164,7 @@ struct Engine::Impl {
         locked_hash = Hash256{};
         valid_round = -1;
         valid_hash = Hash256{};
+        lock_proof.clear();
         rounds.clear();
         blocks.clear();
         fired_prevote_timeout.clear();
@@ -226,7 +229,7 @@ struct Engine::Impl {
     // below the record's (h, r, step), never another hash at the same one.
     std::optional<Bytes> sign(SafetyRecord::Step s, const Hash256& hash, BytesView message) {
         if (!signer || halted) return std::nullopt;
-        SafetyRecord next{height, round, s, hash, locked_round, locked_hash};
+        SafetyRecord next{height, round, s, hash, locked_round, locked_hash, lock_proof};
         if (record) {
             const StepKey mine{height, round, static_cast<uint8_t>(s)};
             const StepKey last{record->height, record->round, static_cast<uint8_t>(record->step)};
@@ -742,12 +745,68 @@ struct Engine::Impl {
         fired_lock.insert(round);
         if (step == Step::kPrevote) {
             locked_round = round;  // lines 38-41, before the precommit is signed (the
-            locked_hash = v;       // safety record carries the lock)
+            locked_hash = v;       // safety record carries the lock and its proof)
+            lock_proof = make_lock_proof(rs, v);
             cast_vote(VoteType::kPrecommit, v);
         }
         valid_round = round;  // lines 42-43
         valid_hash = v;
         return true;
+    }
+
+    // RLP([block, prevCertificate or [], [prevote, ...]]) for the lock on v in this round.
+    Bytes make_lock_proof(RoundState& rs, const Hash256& v) {
+        const KnownBlock& kb = blocks.at(v);
+        rlp::ListBuilder votes;
+        for (const auto& [index, vote] : rs.prevotes_for[v])
+            votes.add_raw(vote.encode());
+        rlp::ListBuilder b;
+        b.add_raw(kb.block.encode());
+        if (kb.prev_certificate) {
+            b.add_raw(kb.prev_certificate->encode());
+        } else {
+            b.add_list(rlp::ListBuilder());
+        }
+        return b.add_list(votes).finish();
+    }
+
+    // After a restart inside the height: the locked block becomes the valid value again (a
+    // proposer re-proposes it with its valid round) and its prevotes are counted again (and
+    // sent with that proposal). A proof that does not parse or verify is ignored: the lock
+    // itself still holds.
+    void restore_lock_proof(const SafetyRecord& r) {
+        if (r.lock_proof.empty() || r.locked_round < 0) return;
+        auto list = rlp::open_list(r.lock_proof);
+        if (!list) return;
+        auto block_raw = list->read_raw();
+        auto cert_raw = list->read_raw();
+        auto votes = list->read_list();
+        if (!block_raw || !cert_raw || !votes) return;
+        auto block = protocol::Block::decode(*block_raw, &suite);
+        if (!block || block->header.hash(suite) != r.locked_hash) return;
+        std::optional<protocol::CommitCertificate> prev;
+        if (!(cert_raw->size() == 1 && (*cert_raw)[0] == 0xc0)) {
+            auto cert = protocol::CommitCertificate::decode(*cert_raw);
+            if (!cert) return;
+            prev = std::move(*cert);
+        }
+        blocks.try_emplace(r.locked_hash, KnownBlock{std::move(*block), std::move(prev), {}});
+        while (!votes->empty()) {
+            auto raw = votes->read_raw();
+            if (!raw) break;
+            auto v = Vote::decode(*raw);
+            if (!v || v->type != VoteType::kPrevote || v->height != height ||
+                static_cast<int64_t>(v->round) != r.locked_round || v->block_hash != r.locked_hash)
+                continue;
+            const auto index = validators.index_of(v->validator);
+            if (!index ||
+                !verify(validators.at(*index), v->sign_bytes(config.chain_id), v->signature))
+                continue;
+            store_vote(*v);
+        }
+        lock_proof = r.lock_proof;
+        valid_round = r.locked_round;
+        valid_hash = r.locked_hash;
     }
 
     bool run_one_rule() {
@@ -908,6 +967,7 @@ std::vector<Action> Engine::start() {
         // Restart inside a height: restore the lock and go back to the round we were in.
         e.locked_round = e.record->locked_round;
         e.locked_hash = e.record->locked_hash;
+        e.restore_lock_proof(*e.record);
         e.interval_elapsed = true;
         e.start_round(e.record->round);
         // Send the recorded vote again (the same content: allowed) and take its step: the

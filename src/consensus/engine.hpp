@@ -138,6 +138,12 @@ struct SafetyRecord {
     Hash256 block_hash;  // what it signed at (height, round, step); zero = nil
     int64_t locked_round = -1;
     Hash256 locked_hash;
+    // What makes the lock usable after a restart (empty if not locked): RLP([block,
+    // prevCertificate or [], [prevote, ...]]), the locked block and the 2f+1 prevotes of
+    // locked_round for it. Without it a validator that restarts while locked can neither
+    // re-propose its locked block nor justify it, and a cluster whose other copies of that
+    // block were lost too would wait forever.
+    Bytes lock_proof;
     Bytes encode() const;  // RLP; docs/spec/consensus.md
     static Result<SafetyRecord, std::string> decode(BytesView in);
     friend bool operator==(const SafetyRecord&, const SafetyRecord&) = default;

@@ -58,16 +58,18 @@ Result<Message, protocol::ConsensusError> decode_message(BytesView in,
     return unexpected(protocol::ConsensusError::kUnknownKind);
 }
 
-// RLP([height, round, step, blockHash, lockedRound + 1, lockedHash]).
+// RLP([height, round, step, blockHash, lockedRound + 1, lockedHash]), with lockProof as a
+// seventh item (a string) when there is one.
 Bytes SafetyRecord::encode() const {
-    return rlp::ListBuilder()
-        .add_uint(height)
+    rlp::ListBuilder b;
+    b.add_uint(height)
         .add_uint(round)
         .add_uint(static_cast<uint64_t>(step))
         .add_string(block_hash)
         .add_uint(static_cast<uint64_t>(locked_round + 1))
-        .add_string(locked_hash)
-        .finish();
+        .add_string(locked_hash);
+    if (!lock_proof.empty()) b.add_string(lock_proof);
+    return b.finish();
 }
 
 Result<SafetyRecord, std::string> SafetyRecord::decode(BytesView in) {
@@ -101,6 +103,14 @@ Result<SafetyRecord, std::string> SafetyRecord::decode(BytesView in) {
     auto locked_hash = list->read_fixed<32>();
     if (!locked_hash) return fail("lockedHash", locked_hash.error());
     s.locked_hash = *locked_hash;
+    if (!list->empty()) {
+        auto proof = list->read_string();
+        if (!proof) return fail("lockProof", proof.error());
+        // Absent, not empty, when there is none: one encoding per record.
+        if (proof->empty()) return unexpected(std::string("safety record: empty lock proof"));
+        if (s.locked_round < 0) return unexpected(std::string("safety record: proof without lock"));
+        s.lock_proof.assign(proof->begin(), proof->end());
+    }
     if (auto f = list->finish(); !f) return fail("end", f.error());
     return s;
 }

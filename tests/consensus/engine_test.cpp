@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "codec/rlp.hpp"
 #include "consensus/harness.hpp"
 
 namespace xl::consensus {
@@ -456,6 +457,69 @@ TEST_F(OneEngine, RestartKeepsTheLockAndNeverSignsAConflictingVote) {
     EXPECT_TRUE(vs[0].is_nil());
 }
 
+TEST_F(OneEngine, RestartWhileLockedReproposesTheLockedBlockWithItsPrevotes) {
+    (void)start();
+    const auto a = lock_on_a();
+    ASSERT_FALSE(store.record()->lock_proof.empty());
+    // Restart: the block and the prevotes come back from the record alone.
+    (void)start();
+    EXPECT_EQ(engine->status().valid_round, 0);
+    end_round(0);
+    end_round(1);
+    for (size_t who : {1, 2, 3})
+        (void)send(vote(who, VoteType::kPrecommit, 2, Hash256{}));
+    const auto acts = engine->on_timeout({Timeout::Kind::kPrecommit, 1, 2});
+    const auto ps = proposals_in(acts);
+    ASSERT_EQ(ps.size(), 1u);
+    EXPECT_EQ(ps[0].round, 3u);
+    EXPECT_EQ(ps[0].valid_round, 0);
+    EXPECT_EQ(ps[0].block.header.hash(suite), hash_of(a));
+    EXPECT_EQ(app.builds, 0u);
+    // The 2f+1 prevotes of round 0 go with it, so a peer that lost them accepts (line 28).
+    size_t polka = 0;
+    for (const Vote& v : votes_in(acts))
+        if (v.round == 0 && v.type == VoteType::kPrevote && v.block_hash == hash_of(a)) ++polka;
+    EXPECT_EQ(polka, 3u);
+}
+
+TEST(SafetyRecord, RoundTripAndStrictness) {
+    SafetyRecord r{7, 3, SafetyRecord::Step::kPrecommit, Hash256{}, 2, Hash256{}, {}};
+    r.locked_hash[0] = 1;
+    auto d = SafetyRecord::decode(r.encode());
+    ASSERT_TRUE(d.has_value()) << d.error();
+    EXPECT_EQ(*d, r);
+    r.lock_proof = Bytes{0xc0};
+    d = SafetyRecord::decode(r.encode());
+    ASSERT_TRUE(d.has_value()) << d.error();
+    EXPECT_EQ(*d, r);
+    EXPECT_EQ(d->encode(), r.encode());
+    // An empty seventh item, a proof without a lock, a bad step, trailing bytes.
+    Bytes enc = rlp::ListBuilder()
+                    .add_uint(7)
+                    .add_uint(3)
+                    .add_uint(3)
+                    .add_string(Hash256{})
+                    .add_uint(3)
+                    .add_string(Hash256{})
+                    .add_string({})
+                    .finish();
+    EXPECT_FALSE(SafetyRecord::decode(enc).has_value());
+    SafetyRecord unlocked{7, 3, SafetyRecord::Step::kPrevote, Hash256{}, -1, Hash256{}, {0xc0}};
+    EXPECT_FALSE(SafetyRecord::decode(unlocked.encode()).has_value());
+    Bytes bad_step = rlp::ListBuilder()
+                         .add_uint(7)
+                         .add_uint(3)
+                         .add_uint(4)
+                         .add_string(Hash256{})
+                         .add_uint(0)
+                         .add_string(Hash256{})
+                         .finish();
+    EXPECT_FALSE(SafetyRecord::decode(bad_step).has_value());
+    Bytes trailing = r.encode();
+    trailing.push_back(0);
+    EXPECT_FALSE(SafetyRecord::decode(trailing).has_value());
+}
+
 TEST_F(OneEngine, RestartAfterAPrevoteRefusesAnotherHashAtTheSameStep) {
     (void)start();
     const auto a = app.make_block(0, "A");
@@ -478,8 +542,8 @@ TEST_F(OneEngine, RestartAfterAPrevoteRefusesAnotherHashAtTheSameStep) {
 
 TEST_F(OneEngine, RecordOfAHigherHeightKeepsItSilent) {
     // The node lost blocks (or its chain was wiped) but kept its record of height 5.
-    ASSERT_TRUE(store.save(SafetyRecord{5, 0, SafetyRecord::Step::kPrecommit,
-                                        suite.hash(as_bytes("x")), -1, Hash256{}}));
+    ASSERT_TRUE(store.save(SafetyRecord{
+        5, 0, SafetyRecord::Step::kPrecommit, suite.hash(as_bytes("x")), -1, Hash256{}, {}}));
     (void)start();
     EXPECT_EQ(engine->height(), 1u);
     const auto a = app.make_block(0, "A");
@@ -493,7 +557,7 @@ TEST_F(OneEngine, RecordOfAHigherHeightKeepsItSilent) {
 TEST_F(OneEngine, RecordedProposalIsNotReplacedByAnotherBlock) {
     // It proposed block X at (1, 3) before a restart; the block it builds now differs.
     const Hash256 x = suite.hash(as_bytes("x"));
-    ASSERT_TRUE(store.save(SafetyRecord{1, 3, SafetyRecord::Step::kPropose, x, -1, Hash256{}}));
+    ASSERT_TRUE(store.save(SafetyRecord{1, 3, SafetyRecord::Step::kPropose, x, -1, Hash256{}, {}}));
     const auto acts = start();
     EXPECT_EQ(engine->status().round, 3u);
     EXPECT_EQ(app.builds, 1u);
