@@ -154,6 +154,7 @@ network::Handler ConsensusDriver::handler() {
         spdlog::debug("consensus: peer {} connected: {}", id, who.uri());
         std::lock_guard lk(mu_);
         peers_refreshed_ = {};  // refresh the xl_peers snapshot at the next wake-up
+        if (connected_.size() < kMaxQueuedMessages) connected_.push_back(id);
         cv_.notify_one();
     };
     h.on_disconnect = [this](network::PeerId id, const network::Identity& who) {
@@ -327,14 +328,19 @@ void ConsensusDriver::run(std::stop_token st) {
     if (chain_.pool().size() > 0) apply(engine_->on_txs_available());
     publish_status();
     bool halt_logged = false;
+    uint64_t probe_height = engine_->height();
+    auto progress_at = Clock::now();
+    auto probed_at = progress_at;
     while (!st.stop_requested()) {
         std::vector<Inbound> events;
+        std::vector<network::PeerId> connected;
         bool txs = false;
         bool peers_due = false;
         {
             std::unique_lock lk(mu_);
             const auto wake = [&] {
                 return st.stop_requested() || !queue_.empty() || txs_waiting_ ||
+                       !connected_.empty() ||
                        (!timers_.empty() && timers_.top().due <= Clock::now());
             };
             auto until = Clock::now() + kPeersRefresh;
@@ -347,6 +353,7 @@ void ConsensusDriver::run(std::stop_token st) {
                 queue_.pop_front();
             }
             txs = std::exchange(txs_waiting_, false);
+            connected.swap(connected_);
             peers_due = Clock::now() - peers_refreshed_ >= kPeersRefresh;
             if (peers_due) peers_refreshed_ = Clock::now();
         }
@@ -361,9 +368,28 @@ void ConsensusDriver::run(std::stop_token st) {
         for (auto& e : events)
             apply(engine_->on_message(e.peer, e.message));
         if (txs) apply(engine_->on_txs_available());
+        // A new connection: ask the peer for the blocks from our height on. On an idle chain
+        // (no messages of a higher height to notice) this is how a restarted or new node
+        // catches up; a peer that is not ahead answers nothing.
+        for (network::PeerId p : connected) {
+            const protocol::SyncRequest req{engine_->height(), protocol::kMaxSyncBlocks};
+            if (transport_) transport_->send(p, kFrameConsensus, consensus::encode_message(req));
+        }
         // After a commit, transactions left in the pool are waiting for the next height.
         if (engine_->height() != height_before && chain_.pool().size() > 0)
             apply(engine_->on_txs_available());
+        // An idle chain: ask the peers now and then whether they are ahead (a node that missed
+        // the last commit sees no message of a higher height to tell it). A peer at the same
+        // height answers nothing; under load heights change and no probe is sent.
+        const auto now = Clock::now();
+        if (engine_->height() != probe_height) {
+            probe_height = engine_->height();
+            progress_at = now;
+        } else if (now - progress_at >= kSyncProbe && now - probed_at >= kSyncProbe) {
+            probed_at = now;
+            const protocol::SyncRequest req{probe_height, protocol::kMaxSyncBlocks};
+            if (transport_) transport_->broadcast(kFrameConsensus, consensus::encode_message(req));
+        }
         publish_status();
         if (peers_due) refresh_peers();
         if (engine_->halted() && !halt_logged) {

@@ -19,6 +19,11 @@
 // when the queue is full is dropped, counted (DriverStats) and logged at debug level. Local
 // events (timeouts, transactions available) are never dropped.
 //
+// On every new connection, and every kSyncProbe while no height is committed, the driver sends
+// its peers a SyncRequest from its own height, so a restarted, new or briefly cut-off node
+// catches up even on an idle chain (where no message of a higher height would reveal that it
+// is behind). A peer that is not ahead answers nothing.
+//
 // A halted engine (a storage failure writing the safety record or a block) makes halted()
 // true: the node then stops and exits non-zero (Node::failed()).
 //
@@ -60,6 +65,8 @@ static_assert(protocol::kMaxTxSize <= kMaxGossipBytes, "any transaction fits a b
 inline constexpr size_t kMaxQueuedMessages = 10'000;
 // Received transaction batches waiting for admission; beyond it they are dropped.
 inline constexpr size_t kMaxQueuedTxBatches = 256;
+// With no new height for this long, the peers are asked (SyncRequest) whether they are ahead.
+inline constexpr std::chrono::milliseconds kSyncProbe{2000};
 // How often the peers snapshot for xl_peers is refreshed.
 inline constexpr std::chrono::milliseconds kPeersRefresh{500};
 
@@ -162,6 +169,7 @@ private:
     std::condition_variable cv_;
     std::deque<Inbound> queue_;
     bool txs_waiting_ = false;
+    std::vector<network::PeerId> connected_;  // to send a SyncRequest to
     std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;  // thread only
     uint64_t timer_seq_ = 0;
     std::chrono::steady_clock::time_point peers_refreshed_{};

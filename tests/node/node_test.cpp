@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <memory>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -67,24 +68,25 @@ Bytes transfer(const Account& from, uint64_t nonce, const Address& to, uint64_t 
     return tx.encode();
 }
 
-// Counts commits of one node's chain; waits for a height.
+// Waits for one node's commits. The chain's listener keeps the shared part alive, so a watch
+// may go out of scope while its node still commits.
 class CommitWatch {
 public:
-    explicit CommitWatch(Chain& chain) : chain_(chain) {
-        chain.on_commit([this](const CommittedBlock&) {
-            std::lock_guard lk(mu_);
-            cv_.notify_all();
+    explicit CommitWatch(Chain& chain) : chain_(chain), s_(std::make_shared<Shared>()) {
+        chain.on_commit([s = s_](const CommittedBlock&) {
+            std::lock_guard lk(s->mu);
+            s->cv.notify_all();
         });
     }
     bool wait_height(uint64_t h) {
-        std::unique_lock lk(mu_);
-        return cv_.wait_for(lk, kDeadline, [&] { return chain_.ledger().head_number() >= h; });
+        std::unique_lock lk(s_->mu);
+        return s_->cv.wait_for(lk, kDeadline, [&] { return chain_.ledger().head_number() >= h; });
     }
     // Until the transaction is in a committed block; its block number.
     std::optional<uint64_t> wait_tx(const Hash256& tx) {
         std::optional<uint64_t> at;
-        std::unique_lock lk(mu_);
-        cv_.wait_for(lk, kDeadline, [&] {
+        std::unique_lock lk(s_->mu);
+        s_->cv.wait_for(lk, kDeadline, [&] {
             auto loc = chain_.ledger().tx_location(tx);
             if (loc && loc->has_value()) at = (*loc)->block_number;
             return at.has_value();
@@ -93,9 +95,12 @@ public:
     }
 
 private:
+    struct Shared {
+        std::mutex mu;
+        std::condition_variable cv;
+    };
     Chain& chain_;
-    std::mutex mu_;
-    std::condition_variable cv_;
+    std::shared_ptr<Shared> s_;
 };
 
 // A consortium on disk: genesis, CA, and per node a keystore, password, certificate.
@@ -325,6 +330,83 @@ TEST(NodeTest, FourValidatorsAndAnObserverAgree) {
     EXPECT_GE(peers.size(), 3u) << peers.dump();
     for (auto& n : nodes)
         n->stop();
+}
+
+TEST(NodeTest, StoppedValidatorCatchesUp) {
+    constexpr size_t kValidators = 4;
+    Net net(kValidators, 0);
+    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<uint16_t> ports;
+    for (size_t i = 0; i < kValidators; ++i) {
+        nodes.push_back(start(net.config(i, ports)));
+        ASSERT_TRUE(nodes.back());
+        ports.push_back(nodes.back()->p2p_port());
+    }
+    const Account bob = make_account(203);
+    uint64_t nonce = 0;
+    auto send_and_wait = [&](Node& via, CommitWatch& watch) -> std::optional<uint64_t> {
+        auto t = via.chain().submit(transfer(net.funded(), nonce++, bob.address, 7));
+        EXPECT_TRUE(t.has_value());
+        if (!t) return std::nullopt;
+        return watch.wait_tx((*t)->hash);
+    };
+    {
+        CommitWatch w0(nodes[0]->chain());
+        ASSERT_TRUE(send_and_wait(*nodes[0], w0).has_value());
+    }
+    // Three of four keep committing (3 > 2/3 of 4) while the fourth is down.
+    nodes[3]->stop();
+    nodes[3].reset();
+    uint64_t last = 0;
+    {
+        CommitWatch w0(nodes[0]->chain());
+        for (int i = 0; i < 3; ++i) {
+            auto at = send_and_wait(*nodes[1], w0);
+            ASSERT_TRUE(at.has_value()) << "three validators did not commit";
+            last = std::max(last, *at);
+        }
+    }
+    // Restarted, it catches up from its database by block sync, verifying certificates.
+    nodes[3] = start(net.config(3, {ports[0], ports[1], ports[2]}));
+    ASSERT_TRUE(nodes[3]);
+    CommitWatch w3(nodes[3]->chain());
+    ASSERT_TRUE(w3.wait_height(last)) << "stuck at " << nodes[3]->chain().ledger().head_number();
+    for (uint64_t h = 1; h <= last; ++h)
+        EXPECT_EQ(block_hash(*nodes[3], h), block_hash(*nodes[0], h)) << "height " << h;
+    // And it takes part again: a transaction sent through it commits everywhere.
+    auto at = send_and_wait(*nodes[3], w3);
+    ASSERT_TRUE(at.has_value());
+    CommitWatch w0(nodes[0]->chain());
+    ASSERT_TRUE(w0.wait_height(*at));
+    EXPECT_EQ(block_hash(*nodes[0], *at), block_hash(*nodes[3], *at));
+    for (auto& n : nodes)
+        EXPECT_FALSE(n->failed());
+}
+
+TEST(StatusJson, FieldsAndVotes) {
+    consensus::Status s;
+    s.height = 5;
+    s.round = 2;
+    s.step = consensus::Step::kPrevote;
+    s.locked_round = 1;
+    consensus::Status::ValidatorVotes v;
+    v.power = 3;
+    v.prevote = Hash256{};
+    s.validators.push_back(v);
+    s.stats.equivocations = 4;
+    const Json j = consensus_status_json(s, Role::kObserver);
+    EXPECT_EQ(j["role"], "observer");
+    EXPECT_EQ(j["height"], 5);
+    EXPECT_EQ(j["round"], 2);
+    EXPECT_EQ(j["step"], "prevote");
+    EXPECT_EQ(j["lockedRound"], 1);
+    EXPECT_EQ(j["validRound"], -1);
+    EXPECT_EQ(j["validators"][0]["power"], 3);
+    EXPECT_EQ(j["validators"][0]["prevote"], "nil");
+    EXPECT_TRUE(j["validators"][0]["precommit"].is_null());
+    EXPECT_EQ(j["stats"]["equivocations"], 4);
+    EXPECT_EQ(j["halted"], false);
+    EXPECT_TRUE(peers_json({}).is_array());
 }
 
 TEST(TxBatch, RoundTripAndLimits) {
