@@ -179,6 +179,16 @@ void add_crashes(Params& p, Rng& r, size_t count) {
     }
 }
 
+// Every node goes down at the same instant (a power cut across the consortium) and each comes
+// back after its own delay of up to 3 s.
+void add_blackouts(Params& p, Rng& r, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+        const uint64_t down = r.below(p.heal_ms - 3500);
+        for (uint32_t n = 0; n < p.nodes(); ++n)
+            p.crashes.push_back({n, down, down + r.between(1, 3000), r.permille(500)});
+    }
+}
+
 uint32_t random_behaviour(Rng& r) {
     if (r.permille(100)) return kSilent;
     uint32_t b = static_cast<uint32_t>(r.next()) & kNoisyBehaviours;
@@ -234,6 +244,10 @@ std::optional<Params> make_params(std::string_view scenario, Rng& r) {
         add_network_faults(p, r, 100);
         add_crashes(p, r, r.between(0, 2));
         p.tx_interval_ms = r.between(100, 2000);
+    } else if (s == "blackout") {
+        p.heal_ms = r.between(8000, 30000);
+        add_network_faults(p, r, 100);
+        add_blackouts(p, r, r.between(1, 3));
     } else if (s == "weighted") {
         p.validators = r.between(4, 7);
         p.heal_ms = r.between(8000, 30000);
@@ -1069,9 +1083,9 @@ std::string RunResult::report() const {
 }
 
 const std::vector<std::string_view>& scenarios() {
-    static const std::vector<std::string_view> names = {"calm",      "lossy", "partition", "crash",
-                                                        "byzantine", "chaos", "solo",      "txs",
-                                                        "weighted",  "ecdsa", "sm"};
+    static const std::vector<std::string_view> names = {
+        "calm", "lossy", "partition", "crash",    "byzantine", "chaos",
+        "solo", "txs",   "weighted",  "blackout", "ecdsa",     "sm"};
     return names;
 }
 

@@ -63,7 +63,7 @@ struct RunResult {
 };
 
 // The scenario names, each a distribution over runs (docs/spec/consensus-sim.md):
-// calm, lossy, partition, crash, byzantine, chaos, solo, txs, weighted, ecdsa, sm.
+// calm, lossy, partition, crash, byzantine, chaos, solo, txs, weighted, blackout, ecdsa, sm.
 const std::vector<std::string_view>& scenarios();
 bool is_scenario(std::string_view name);
 // Scenarios using the real ecdsa/sm suites (slow; a handful of seeds each).

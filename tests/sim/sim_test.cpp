@@ -31,12 +31,12 @@ struct Plan {
     uint64_t liveness_allowance;
 };
 
-// The fixed list CI runs: 1,584 seeds. Allowances: the liveness failures measured at f242834
+// The fixed list CI runs: 1,684 seeds. Allowances: the liveness failures measured at f242834
 // (F1 and F2 fixed there; F3 and F4 open) plus a small margin.
 constexpr Plan kPlan[] = {
-    {"calm", 100, 0},      {"lossy", 250, 1},  {"partition", 250, 2}, {"crash", 250, 10},
-    {"byzantine", 250, 9}, {"chaos", 200, 11}, {"solo", 60, 0},       {"txs", 80, 1},
-    {"weighted", 120, 3},  {"ecdsa", 20, 1},   {"sm", 4, 1},
+    {"calm", 100, 0},      {"lossy", 250, 1},     {"partition", 250, 2}, {"crash", 250, 10},
+    {"byzantine", 250, 9}, {"chaos", 200, 11},    {"solo", 60, 0},       {"txs", 80, 1},
+    {"weighted", 120, 3},  {"blackout", 100, 25}, {"ecdsa", 20, 1},      {"sm", 4, 1},
 };
 
 void run_seeds(std::string_view scenario, uint64_t first, uint64_t count,
@@ -107,7 +107,7 @@ TEST(SeedPlan, Replay) {
 // ---- Quick: the sanitizer subset ----
 
 // Per scenario, as kPlan (open findings F3, F4).
-constexpr uint64_t kQuickLivenessAllowance = 1;
+constexpr uint64_t kQuickLivenessAllowance = 2;
 
 TEST(Quick, FiveSeedsOfEachFastScenario) {
     for (auto s : sim::scenarios())
@@ -128,6 +128,21 @@ TEST(Quick, SameSeedSameRun) {
         const auto c = sim::run(s, 43);
         EXPECT_NE(a.digest, c.digest) << s;
     }
+}
+
+// Regressions, named after the findings of docs/spec/consensus-sim.md that were fixed.
+void expect_passes(std::string_view scenario, uint64_t seed) {
+    const auto r = sim::run(scenario, seed);
+    EXPECT_TRUE(r.ok()) << r.report();
+}
+TEST(Quick, F1RestartedValidatorResendsItsVotes) {
+    expect_passes("crash", 17);
+}
+TEST(Quick, F2LockedPolkaReachesThePartitionedPair) {
+    expect_passes("partition", 50);
+}
+TEST(Quick, F2LockedPolkaSurvivesASplitByzantinePrevote) {
+    expect_passes("byzantine", 18);
 }
 
 TEST(Quick, UnknownScenarioFails) {
