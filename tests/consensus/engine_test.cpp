@@ -634,6 +634,47 @@ TEST_F(OneEngine, BadMessagesAreDroppedAndCounted) {
     EXPECT_EQ(engine->status().validators[1].prevote, hash_of(a));
 }
 
+TEST_F(OneEngine, EquivocatingProposerSecondBlockCanStillBeLockedAndCommitted) {
+    (void)start();
+    const auto a = app.make_block(0, "A");
+    const auto b = app.make_block(0, "B");
+    // Proposer 1 sends A (we prevote it), then B to everybody else.
+    ASSERT_EQ(votes_in(send(proposal(1, 0, a))).at(0).block_hash, hash_of(a));
+    EXPECT_TRUE(send(proposal(1, 0, b)).empty());
+    // Validator 1 prevotes A, then B; 2 and 3 prevote B: B has 2f+1 only with 1's second vote.
+    (void)send(vote(1, VoteType::kPrevote, 0, hash_of(a)));
+    (void)send(vote(2, VoteType::kPrevote, 0, hash_of(b)));
+    (void)send(vote(1, VoteType::kPrevote, 0, hash_of(b)));
+    const auto vs = votes_in(send(vote(3, VoteType::kPrevote, 0, hash_of(b))));
+    ASSERT_EQ(vs.size(), 1u);
+    EXPECT_EQ(vs[0].type, VoteType::kPrecommit);
+    EXPECT_EQ(vs[0].block_hash, hash_of(b));  // line 36 on the second proposal
+    EXPECT_EQ(engine->status().stats.equivocations, 2u);
+    // The certificate may carry validator 1's precommit for B even after one for A.
+    (void)send(vote(1, VoteType::kPrecommit, 0, hash_of(a)));
+    (void)send(vote(1, VoteType::kPrecommit, 0, hash_of(b)));
+    (void)send(vote(2, VoteType::kPrecommit, 0, hash_of(b)));
+    ASSERT_EQ(app.committed_height(), 1u);
+    EXPECT_EQ(app.blocks()[0], b.block);
+    ASSERT_EQ(app.certs()[0].signatures.size(), 3u);
+    EXPECT_EQ(app.certs()[0].signatures[1].validator_index, 1u);
+    EXPECT_TRUE(verify_certificate(suite, kChainId, validators, app.certs()[0]));
+}
+
+TEST_F(OneEngine, JunkVotesForUnknownValuesAreCappedButKnownOnesKept) {
+    (void)start();
+    const auto a = app.make_block(0, "A");
+    for (int i = 0; i < 10; ++i)
+        (void)send(vote(1, VoteType::kPrevote, 0, suite.hash(as_bytes(std::to_string(i)))));
+    // The proposal of A arrives later; validator 1's prevote for A is still taken.
+    (void)send(proposal(1, 0, a));
+    (void)send(vote(1, VoteType::kPrevote, 0, hash_of(a)));
+    const auto vs = votes_in(send(vote(2, VoteType::kPrevote, 0, hash_of(a))));
+    ASSERT_EQ(vs.size(), 1u);
+    EXPECT_EQ(vs[0].type, VoteType::kPrecommit);
+    EXPECT_EQ(vs[0].block_hash, hash_of(a));
+}
+
 TEST_F(OneEngine, FutureRoundMessagesAreBoundedAndFPlusOneSkipsAhead) {
     Config cfg = test_config();
     cfg.max_buffered = 3;
