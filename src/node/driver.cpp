@@ -286,6 +286,11 @@ void ConsensusDriver::stop() {
 }
 
 void ConsensusDriver::apply(std::vector<consensus::Action> actions) {
+    // Called after every engine call: a halt is seen at once, even by a stop() right after.
+    if (engine_->halted() && !halted_.load()) {
+        halted_ = true;
+        spdlog::critical("consensus halted: {}", engine_->status().halt_reason);
+    }
     for (auto& a : actions) {
         if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
             if (transport_)
@@ -327,7 +332,6 @@ void ConsensusDriver::run(std::stop_token st) {
     // Transactions already in the pool (a restart, or submitted before start) start a height.
     if (chain_.pool().size() > 0) apply(engine_->on_txs_available());
     publish_status();
-    bool halt_logged = false;
     uint64_t probe_height = engine_->height();
     auto progress_at = Clock::now();
     auto probed_at = progress_at;
@@ -392,11 +396,6 @@ void ConsensusDriver::run(std::stop_token st) {
         }
         publish_status();
         if (peers_due) refresh_peers();
-        if (engine_->halted() && !halt_logged) {
-            halt_logged = true;
-            halted_ = true;
-            spdlog::critical("consensus halted: {}", engine_->status().halt_reason);
-        }
     }
 }
 

@@ -222,4 +222,60 @@ TEST_F(DriverTest, CommitsSubmittedTransactionsAndSurvivesGarbage) {
     EXPECT_GE((*rec)->height, 2u);
 }
 
+// A safety store whose disk fails: the engine must not sign, and halts.
+class FailingSafetyStore final : public consensus::SafetyStore {
+public:
+    Result<std::optional<consensus::SafetyRecord>, std::string> load() override {
+        return std::optional<consensus::SafetyRecord>{};
+    }
+    Result<void, std::string> save(const consensus::SafetyRecord&) override {
+        std::lock_guard lk(mu);
+        ++saves;
+        cv.notify_all();
+        return unexpected(std::string("disk full"));
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    int saves = 0;
+};
+
+TEST_F(DriverTest, StorageFailureHaltsConsensus) {
+    ChainApp app(*chain_, *set_, validator_.address);
+    crypto::KeystoreKey key;
+    key.suite = crypto::SuiteId::kEcdsa;
+    key.secret = validator_.sk;
+    key.address = validator_.address;
+    key.public_key = validator_.pk;
+    KeySigner signer(chain_->suite(), key);
+    FailingSafetyStore safety;
+    ConsensusDriver driver(*chain_, engine_config(), *set_, app, &signer, &safety,
+                           Role::kValidator);
+    driver.start(nullptr);
+    ASSERT_TRUE(chain_->submit(transfer(alice_, 0, validator_.address)).has_value());
+    {
+        std::unique_lock lk(safety.mu);
+        ASSERT_TRUE(safety.cv.wait_for(lk, kDeadline, [&] { return safety.saves > 0; }));
+    }
+    // The failed save is processed on the driver thread; halted() follows the event. Stopping
+    // joins that thread, so the flag is final afterwards.
+    driver.stop();
+    EXPECT_TRUE(driver.halted());
+    EXPECT_EQ(chain_->ledger().head_number(), 0u);  // nothing signed, nothing committed
+}
+
+TEST_F(DriverTest, FullQueueDropsNetworkMessages) {
+    ChainApp app(*chain_, *set_, validator_.address);
+    ConsensusDriver driver(*chain_, engine_config(), *set_, app, nullptr, nullptr, Role::kObserver);
+    // Before start() nothing drains the queue: one message beyond the bound is dropped.
+    const Bytes req = consensus::encode_message(protocol::SyncRequest{1, 1});
+    auto h = driver.handler();
+    for (size_t i = 0; i < kMaxQueuedMessages + 1; ++i)
+        h.on_frame(3, network::Identity{}, kFrameConsensus, req);
+    EXPECT_EQ(driver.stats().messages_in, kMaxQueuedMessages);
+    EXPECT_EQ(driver.stats().dropped_queue_full, 1u);
+    driver.start(nullptr);
+    driver.stop();
+    EXPECT_FALSE(driver.halted());
+}
+
 }  // namespace
