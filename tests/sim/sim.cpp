@@ -38,6 +38,8 @@ using SafetyStep = consensus::SafetyRecord::Step;
 constexpr uint64_t kChainId = 7001;
 // Received messages a Byzantine node keeps to replay later.
 constexpr size_t kReplayBuffer = 64;
+// Votes a flooding Byzantine node sends per tick.
+constexpr int kFloodVotes = 100;
 // Violations recorded before a run stops (the first one is what matters).
 constexpr size_t kMaxViolations = 8;
 
@@ -95,6 +97,7 @@ enum Behaviour : uint32_t {
     kReplay = 1u << 6,          // replays messages it received earlier
     kSyncSpam = 1u << 7,        // SyncRequests of old heights
     kSilent = 1u << 8,          // sends nothing at all
+    kFlood = 1u << 9,           // hundreds of validly signed votes of future rounds per tick
 };
 constexpr uint32_t kNoisyBehaviours = (1u << 8) - 1;
 
@@ -192,7 +195,8 @@ void add_blackouts(Params& p, Rng& r, size_t count) {
 uint32_t random_behaviour(Rng& r) {
     if (r.permille(100)) return kSilent;
     uint32_t b = static_cast<uint32_t>(r.next()) & kNoisyBehaviours;
-    return b != 0 ? b : kEquivocate | kDoubleVote;
+    if (b == 0) b = kEquivocate | kDoubleVote;
+    return r.permille(100) ? b | kFlood : b;
 }
 
 // f = (n - 1) / 3 Byzantine validators (equal powers).
@@ -879,6 +883,20 @@ void Simulation::byzantine_tick(Node& n) {
     }
     if ((n.byzantine & kReplay) && !n.seen.empty())
         send(n, random_peer(), n.seen[rng_.below(n.seen.size())]);
+    if (n.byzantine & kFlood) {
+        // Bad input (issue 5): a peer flooding votes must never stall the honest majority. Each
+        // vote is distinct and validly signed, for this height or the next, rounds far ahead.
+        const uint32_t target = random_peer();
+        for (int i = 0; i < kFloodVotes; ++i) {
+            Vote v;
+            v.type = rng_.permille(500) ? VoteType::kPrevote : VoteType::kPrecommit;
+            v.height = height + rng_.below(2);
+            v.round = static_cast<uint32_t>(rng_.between(round + 1, round + 100'000));
+            v.block_hash = rng_.hash();
+            sign_vote(n, v);
+            send(n, target, std::make_shared<const Message>(std::move(v)));
+        }
+    }
     if (n.byzantine & kSyncSpam) {
         protocol::SyncRequest q;
         q.height = rng_.between(0, height + 2);
