@@ -422,6 +422,13 @@ Result<void, LedgerError> Ledger::load_head() {
     }
     if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
     if (count != body->size()) return unexpected(corrupt("receipts incomplete", hash));
+    // Every block after the genesis is committed with its certificate, in the same write.
+    if (header->number > 0) {
+        std::optional<protocol::CommitCertificate> cert;
+        XL_L_ASSIGN(cert, load_certificate(header->number));
+        if (!cert || cert->block_hash != hash)
+            return unexpected(corrupt("certificate wrong", hash));
+    }
 
     std::unique_lock lock(head_mu_);
     head_ = std::move(*header);
@@ -581,29 +588,20 @@ Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::load_cer
 Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::certificate(
     uint64_t height) const {
     if (height == 0 || height > head_number()) return std::optional<protocol::CommitCertificate>{};
-    return load_certificate(height);
+    std::optional<protocol::CommitCertificate> c;
+    XL_L_ASSIGN(c, load_certificate(height));
+    // Every committed block is committed with its certificate.
+    if (!c) {
+        return unexpected(
+            err(Code::kCorrupt, "certificate of block " + std::to_string(height) + " missing"));
+    }
+    return c;
 }
 
 Result<void, LedgerError> Ledger::commit(
     const protocol::Block& block, const std::vector<ReceiptRecord>& receipts,
     storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
     const std::optional<protocol::CommitCertificate>& prev_certificate, const Known* known) {
-    return commit_impl(block, receipts, state_batch, &certificate,
-                       prev_certificate ? &*prev_certificate : nullptr, known);
-}
-
-Result<void, LedgerError> Ledger::commit(const protocol::Block& block,
-                                         const std::vector<ReceiptRecord>& receipts,
-                                         storage::WriteBatch state_batch) {
-    return commit_impl(block, receipts, state_batch, nullptr, nullptr, nullptr);
-}
-
-Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
-                                              const std::vector<ReceiptRecord>& receipts,
-                                              storage::WriteBatch& state_batch,
-                                              const protocol::CommitCertificate* certificate,
-                                              const protocol::CommitCertificate* prev_certificate,
-                                              const Known* known) {
     std::lock_guard commit_lock(commit_mu_);
     const protocol::BlockHeader& h = block.header;
     const uint64_t number = head_number();
@@ -660,45 +658,41 @@ Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
     }
 
     const Hash256 hash = h.hash(*suite_);
-    Bytes cert_bytes;
+    if (certificate.height != h.number || certificate.block_hash != hash) {
+        return invalid("certificate is for block " + std::to_string(certificate.height) + " " +
+                       to_hex(certificate.block_hash) + ", not " + to_hex(hash));
+    }
+    const Bytes cert_bytes = certificate.encode();
+    if (cert_bytes.size() > protocol::kMaxCertificateSize) {
+        return invalid("certificate of " + std::to_string(cert_bytes.size()) +
+                       " bytes is over the limit");
+    }
+    Hash256 prev_hash;  // of the previous height's certificate as it will be stored
     Bytes prev_cert_bytes;
-    if (certificate != nullptr) {
-        if (certificate->height != h.number || certificate->block_hash != hash) {
-            return invalid("certificate is for block " + std::to_string(certificate->height) + " " +
-                           to_hex(certificate->block_hash) + ", not " + to_hex(hash));
+    if (prev_certificate) {
+        if (h.number == 1) return invalid("a previous certificate for the genesis");
+        if (prev_certificate->height != number || prev_certificate->block_hash != parent) {
+            return invalid(
+                "previous certificate is for block " + std::to_string(prev_certificate->height) +
+                " " + to_hex(prev_certificate->block_hash) + ", not the parent " + to_hex(parent));
         }
-        cert_bytes = certificate->encode();
-        if (cert_bytes.size() > protocol::kMaxCertificateSize) {
-            return invalid("certificate of " + std::to_string(cert_bytes.size()) +
-                           " bytes is over the limit");
+        prev_cert_bytes = prev_certificate->encode();
+        if (prev_cert_bytes.size() > protocol::kMaxCertificateSize) {
+            return invalid("previous certificate over the size limit");
         }
-        Hash256 prev_hash;  // of the previous height's certificate as it will be stored
-        if (prev_certificate != nullptr) {
-            if (h.number == 1) return invalid("a previous certificate for the genesis");
-            if (prev_certificate->height != number || prev_certificate->block_hash != parent) {
-                return invalid("previous certificate is for block " +
-                               std::to_string(prev_certificate->height) + " " +
-                               to_hex(prev_certificate->block_hash) + ", not the parent " +
-                               to_hex(parent));
-            }
-            prev_cert_bytes = prev_certificate->encode();
-            if (prev_cert_bytes.size() > protocol::kMaxCertificateSize) {
-                return invalid("previous certificate over the size limit");
-            }
-            prev_hash = suite_->hash(prev_cert_bytes);
-        } else if (h.number > 1) {
-            std::optional<protocol::CommitCertificate> stored;
-            XL_L_ASSIGN(stored, load_certificate(number));
-            if (!stored) {
-                return invalid("no previous certificate given and none stored for block " +
-                               std::to_string(number));
-            }
-            prev_hash = stored->hash(*suite_);
+        prev_hash = suite_->hash(prev_cert_bytes);
+    } else if (h.number > 1) {
+        std::optional<protocol::CommitCertificate> stored;
+        XL_L_ASSIGN(stored, load_certificate(number));
+        if (!stored) {
+            return invalid("no previous certificate given and none stored for block " +
+                           std::to_string(number));
         }
-        if (h.prev_certificate_hash != prev_hash) {
-            return invalid("prev certificate hash " + to_hex(h.prev_certificate_hash) +
-                           " != the previous certificate's " + to_hex(prev_hash));
-        }
+        prev_hash = stored->hash(*suite_);
+    }
+    if (h.prev_certificate_hash != prev_hash) {
+        return invalid("prev certificate hash " + to_hex(h.prev_certificate_hash) +
+                       " != the previous certificate's " + to_hex(prev_hash));
     }
     std::vector<Hash256> computed;
     std::span<const Hash256> tx_hashes;
@@ -713,11 +707,9 @@ Result<void, LedgerError> Ledger::commit_impl(const protocol::Block& block,
 
     storage::WriteBatch batch = std::move(state_batch);
     put_block(batch, hash, block, tx_hashes, receipts);
-    if (certificate != nullptr) {
-        batch.put(storage::Column::kIndex, certificate_key(h.number), cert_bytes);
-        if (prev_certificate != nullptr) {
-            batch.put(storage::Column::kIndex, certificate_key(number), prev_cert_bytes);
-        }
+    batch.put(storage::Column::kIndex, certificate_key(h.number), cert_bytes);
+    if (prev_certificate) {
+        batch.put(storage::Column::kIndex, certificate_key(number), prev_cert_bytes);
     }
     auto w = kv_->write(batch);  // synced (WriteOptions{} is durable)
     if (!w)

@@ -157,15 +157,9 @@ public:
         storage::WriteBatch&& state_batch, const protocol::CommitCertificate& certificate,
         const std::optional<protocol::CommitCertificate>& prev_certificate,
         const Known* known = nullptr);
-    // Interim, for the single-validator producer until the consensus driver replaces it:
-    // commits without storing any certificate (and without the prev_certificate_hash check).
-    Result<void, LedgerError> commit(const protocol::Block& block,
-                                     const std::vector<ReceiptRecord>& receipts,
-                                     storage::WriteBatch state_batch);
 
-    // The stored certificate of a committed height: nullopt for 0, above the head, or a
-    // block committed without one (the interim commit); kCorrupt if it does not decode or
-    // is not of that height.
+    // The stored certificate of a committed height: nullopt for 0 or above the head; kCorrupt
+    // if it is missing, does not decode or is not of that height.
     Result<std::optional<protocol::CommitCertificate>, LedgerError> certificate(
         uint64_t height) const;
 
@@ -203,14 +197,6 @@ private:
         const Hash256& h) const;
     Result<std::optional<protocol::CommitCertificate>, LedgerError> load_certificate(
         uint64_t height) const;
-    // The checks and the write of both commits; certificates null for the interim one.
-    Result<void, LedgerError> commit_impl(const protocol::Block& block,
-                                          const std::vector<ReceiptRecord>& receipts,
-                                          storage::WriteBatch& state_batch,
-                                          const protocol::CommitCertificate* certificate,
-                                          const protocol::CommitCertificate* prev_certificate,
-                                          const Known* known);
-
     storage::Kv* kv_;
     const crypto::CryptoSuite* suite_;
     Hash256 genesis_hash_;

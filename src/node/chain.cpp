@@ -77,7 +77,6 @@ Result<std::unique_ptr<Chain>, std::string> Chain::open(storage::Kv& kv,
 Result<txpool::PoolTxPtr, txpool::AddError> Chain::submit(BytesView raw) {
     auto r = pool_->add(raw, *accounts_);
     if (r) {
-        wake();
         std::shared_lock lk(admitted_mu_);
         for (const auto& f : admitted_)
             f(*r);
@@ -87,28 +86,12 @@ Result<txpool::PoolTxPtr, txpool::AddError> Chain::submit(BytesView raw) {
 
 std::vector<Result<txpool::PoolTxPtr, txpool::AddError>> Chain::submit_batch(
     std::span<const Bytes> raws) {
-    auto rs = pool_->add_batch(raws, *accounts_);
-    if (std::any_of(rs.begin(), rs.end(), [](const auto& r) { return r.has_value(); })) wake();
-    return rs;
+    return pool_->add_batch(raws, *accounts_);
 }
 
 void Chain::on_admitted(std::function<void(const txpool::PoolTxPtr&)> f) {
     std::unique_lock lk(admitted_mu_);
     admitted_.push_back(std::move(f));
-}
-
-void Chain::wake() {
-    {
-        std::lock_guard lk(wait_mu_);
-        woken_ = true;
-    }
-    wait_cv_.notify_all();
-}
-
-void Chain::wait_for_txs(std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock lk(wait_mu_);
-    wait_cv_.wait_until(lk, deadline, [&] { return woken_ || pool_->size() > 0; });
-    woken_ = false;
 }
 
 void Chain::on_commit(std::function<void(const CommittedBlock&)> f) {
@@ -508,28 +491,6 @@ Result<std::optional<protocol::CommitCertificate>, std::string> Chain::certifica
     auto c = ledger_->certificate(height);
     if (!c) return unexpected(c.error().message);
     return std::move(*c);
-}
-
-Result<std::optional<CommittedBlock>, std::string> Chain::build_and_commit(const Address& proposer,
-                                                                           uint64_t timestamp) {
-    if (failed_) return unexpected(std::string("the chain stopped after a storage failure"));
-    std::unique_lock lk(build_mu_);
-    auto c = build(proposer, timestamp, Hash256{});
-    if (!c) return unexpected(std::move(c).error());
-    ExecutedBlock& b = *c->block;
-    if (b.block.transactions.empty()) {
-        // Nothing executable (the State is dropped: its empty batch is not written).
-        lk.unlock();
-        pool_->remove_committed(c->dropped, *accounts_);
-        return std::optional<CommittedBlock>{};
-    }
-    if (auto w = ledger_->commit(b.block, b.receipts, std::move(b.state_batch)); !w) {
-        return unexpected(fail("block " + std::to_string(b.block.header.number) +
-                               " commit failed: " + w.error().message));
-    }
-    advance(b.hash, std::move(c->exec));
-    lk.unlock();
-    return std::optional<CommittedBlock>(announce(b, c->dropped));
 }
 
 }  // namespace xl::node

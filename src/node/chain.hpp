@@ -22,7 +22,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -96,25 +95,16 @@ public:
     // The latest committed state as the pool checks it (flat copy; thread-safe).
     const txpool::AccountReader& accounts() const noexcept { return *accounts_; }
 
-    // Admits a raw transaction into the pool (RPC); wakes whoever waits in wait_for_txs and
-    // calls the on_admitted listeners with it.
+    // Admits a raw transaction into the pool (RPC) and calls the on_admitted listeners with it.
     Result<txpool::PoolTxPtr, txpool::AddError> submit(BytesView raw);
     // Many at once (transactions gossiped by peers; TxPool::add_batch: parallel recovery).
-    // Wakes the waiters if any was admitted, but does NOT call on_admitted (what came from the
-    // network is not gossiped again). results[i] belongs to raws[i].
+    // Does NOT call on_admitted (what came from the network is not gossiped again).
+    // results[i] belongs to raws[i].
     std::vector<Result<txpool::PoolTxPtr, txpool::AddError>> submit_batch(
         std::span<const Bytes> raws);
     // Called after submit() admitted a transaction, from the submitting thread (RPC threads,
     // concurrently): must be quick and thread-safe. The raw envelope is (*tx).raw.
     void on_admitted(std::function<void(const txpool::PoolTxPtr&)> f);
-
-    // INTERIM (the single-validator producer until the consensus driver replaces it; removed
-    // then): builds the next block from the pool (proposer, timestamp in seconds), executes it,
-    // commits it in one write without a certificate, removes its transactions from the pool
-    // and tells the listeners. nullopt if the pool had nothing executable; an error (and the
-    // chain marked failed) if storage failed.
-    Result<std::optional<CommittedBlock>, std::string> build_and_commit(const Address& proposer,
-                                                                        uint64_t timestamp);
 
     // ---- consensus (issue 5): propose / execute / commit with certificates ----
     // The proposer's block on top of the head: transactions from the pool (none if the pool is
@@ -142,10 +132,6 @@ public:
     // The stored certificate of a committed height (nullopt for 0 or above the head).
     Result<std::optional<protocol::CommitCertificate>, std::string> certificate(
         uint64_t height) const;
-
-    // Blocks until the pool has transactions, the deadline passes, or wake() is called.
-    void wait_for_txs(std::chrono::steady_clock::time_point deadline);
-    void wake();
 
     // Called after every commit, in order, from the committing thread.
     void on_commit(std::function<void(const CommittedBlock&)> f);
@@ -213,10 +199,6 @@ private:
     // Hashes of the last 256 blocks, newest first. Written only by the builder holding both
     // build_mu_ and recent_mu_; read under either.
     std::deque<Hash256> recent_;
-
-    std::mutex wait_mu_;
-    std::condition_variable wait_cv_;
-    bool woken_ = false;
 
     std::mutex listeners_mu_;
     std::vector<std::function<void(const CommittedBlock&)>> listeners_;

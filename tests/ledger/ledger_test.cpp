@@ -629,6 +629,16 @@ TEST_P(LedgerTest, CorruptionIsReportedNotCrashedOn) {
                     "head receipt garbage");
     corrupt_on_open(Column::kIndex, key('n', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), std::nullopt,
                     "number index missing");
+    corrupt_on_open(Column::kIndex, key('c', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), std::nullopt,
+                    "head certificate missing");
+    corrupt_on_open(Column::kIndex, key('c', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), Bytes{0xc0},
+                    "head certificate garbage");
+    {
+        auto other = cert_for(b2, suite());
+        other.block_hash = h1;
+        corrupt_on_open(Column::kIndex, key('c', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), other.encode(),
+                        "head certificate of another block");
+    }
     corrupt_on_open(Column::kMeta, to_bytes("head"), std::nullopt, "head pointer missing");
     corrupt_on_open(Column::kMeta, to_bytes("head"), Bytes{1, 2}, "head pointer garbage");
     corrupt_on_open(Column::kMeta, to_bytes("head"), test::random_fixed<32>(rng_).to_vector(),
