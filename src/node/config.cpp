@@ -153,6 +153,7 @@ Result<Config, std::string> load_config(const std::filesystem::path& file) {
         c.timeout_delta_ms = cons.num("timeout_delta_ms", c.timeout_delta_ms, 0, kMaxTimeoutMs);
         c.rebroadcast_ms =
             cons.num("rebroadcast_ms", c.rebroadcast_ms, kMinRebroadcastMs, kMaxTimeoutMs);
+        c.max_block_txs = cons.num("max_block_txs", c.max_block_txs, 1, kMaxBlockTxs);
         cons.finish();
 
         Section rpc(root, "rpc", fname);

@@ -31,6 +31,8 @@ std::string_view to_string(Role r) noexcept;
 inline constexpr uint64_t kMinTimeoutMs = 1;
 inline constexpr uint64_t kMaxTimeoutMs = 600'000;
 inline constexpr uint64_t kMinRebroadcastMs = 10;
+// Bound of [consensus] max_block_txs: Chain's own limit (below protocol::kMaxBlockTransactions).
+inline constexpr uint64_t kMaxBlockTxs = 50'000;
 
 struct Config {
     std::filesystem::path file;  // the config file itself; relative paths are relative to its dir
@@ -48,6 +50,10 @@ struct Config {
     uint64_t timeout_precommit_ms = 500;
     uint64_t timeout_delta_ms = 500;
     uint64_t rebroadcast_ms = 1000;
+    // Transactions in one proposed block (this node's proposals only; a peer's bigger block is
+    // still accepted up to protocol::kMaxBlockTransactions). A block every validator must
+    // execute before it votes should fit well inside timeout_propose.
+    uint64_t max_block_txs = 5'000;
     // [rpc]
     HostPort rpc{"127.0.0.1", 8545};
     std::vector<std::string> cors_origins;

@@ -163,6 +163,7 @@ Result<std::unique_ptr<Node>, std::string> Node::start(const Config& config) {
     ChainOptions opts;
     opts.pool.max_txs = config.txpool_max_txs;
     opts.pool.max_per_sender = config.txpool_max_per_sender;
+    opts.max_block_txs = static_cast<size_t>(config.max_block_txs);
     auto chain = Chain::open(*impl->kv, impl->genesis, opts);
     if (!chain) return unexpected("opening the chain: " + chain.error());
     impl->chain = std::move(*chain);

@@ -44,6 +44,7 @@ timeout_prevote_ms = 1500
 timeout_precommit_ms = 1200
 timeout_delta_ms = 0
 rebroadcast_ms = 2000
+max_block_txs = 800
 [rpc]
 listen = "127.0.0.1:8547"
 cors_origins = ["*"]
@@ -82,6 +83,7 @@ TEST_F(ConfigTest, FullFileLoadsWithPathsRelativeToIt) {
     EXPECT_EQ(c->timeout_precommit_ms, 1200u);
     EXPECT_EQ(c->timeout_delta_ms, 0u);
     EXPECT_EQ(c->rebroadcast_ms, 2000u);
+    EXPECT_EQ(c->max_block_txs, 800u);
 }
 
 TEST_F(ConfigTest, MinimalFileGetsDefaults) {
@@ -98,6 +100,7 @@ TEST_F(ConfigTest, MinimalFileGetsDefaults) {
     EXPECT_EQ(c->timeout_precommit_ms, 500u);
     EXPECT_EQ(c->timeout_delta_ms, 500u);
     EXPECT_EQ(c->rebroadcast_ms, 1000u);
+    EXPECT_EQ(c->max_block_txs, 5000u);
 }
 
 void expect_error(const Result<Config, std::string>& r, const std::string& part) {
@@ -135,6 +138,9 @@ TEST_F(ConfigTest, MistakesAreNamed) {
     std::string low = kFull;
     low.replace(low.find("rebroadcast_ms = 2000"), 21, "rebroadcast_ms = 5");
     expect_error(load_config(write(low)), "[consensus] rebroadcast_ms: must be in 10..");
+    std::string txs = kFull;
+    txs.replace(txs.find("max_block_txs = 800"), 19, "max_block_txs = 0");
+    expect_error(load_config(write(txs)), "[consensus] max_block_txs: must be in 1..50000");
     std::string unknown = kFull;
     unknown.replace(unknown.find("timeout_delta_ms"), 16, "timeout_delta");
     expect_error(load_config(write(unknown)), "[consensus] timeout_delta: unknown key");
