@@ -43,6 +43,11 @@ function unsupported() {
   if (process.getuid?.() !== 0) return 'not root: network namespaces need root';
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return 'no usable `ip netns` (iproute2)';
+  // Root inside a container may still lack the right to make namespaces: try one.
+  const probe = `xlprobe${process.pid}`;
+  const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (add.error || add.status !== 0) return `cannot create a network namespace: ${(add.stderr || '').trim()}`;
+  spawnSync('ip', ['netns', 'delete', probe]);
   return null;
 }
 const skip = unsupported();
