@@ -1019,6 +1019,17 @@ std::vector<Action> Engine::on_txs_available() {
     return e.take();
 }
 
+std::vector<Action> Engine::on_block_full() {
+    Impl& e = *impl_;
+    if (!e.started || e.halted) return {};
+    if (e.step == Step::kNewHeight) {
+        e.interval_elapsed = true;
+        e.txs_available = true;
+        e.maybe_start_round0();
+    }
+    return e.take();
+}
+
 std::vector<Action> Engine::on_synced() {
     Impl& e = *impl_;
     if (!e.started || e.halted) return {};

@@ -262,6 +262,10 @@ public:
     std::vector<Action> on_message(PeerId from, const Message& message);
     std::vector<Action> on_timeout(const Timeout& timeout);
     std::vector<Action> on_txs_available();
+    // A full block of transactions is waiting (the driver's judgement: as many as a proposal
+    // takes): round 0 starts now instead of after the rest of the block interval, which only
+    // exists to let transactions gather. Nothing happens past the start of round 0.
+    std::vector<Action> on_block_full();
     // The application committed blocks by itself (block sync): move to its next height.
     std::vector<Action> on_synced();
 

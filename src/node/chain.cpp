@@ -432,11 +432,16 @@ void Chain::advance(const Hash256& hash, std::unique_ptr<Exec> exec) {
     if (recent_.size() > kBlockHashWindow) recent_.pop_back();
 }
 
-CommittedBlock Chain::announce(const ExecutedBlock& b, const std::vector<Hash256>& dropped) {
-    std::vector<Hash256> gone = b.tx_hashes;
-    gone.insert(gone.end(), dropped.begin(), dropped.end());
-    pool_->remove_committed(gone, *accounts_);
-    CommittedBlock out{b.block, b.hash, b.tx_hashes, b.receipts};
+CommittedBlock Chain::announce(std::shared_ptr<const ExecutedBlock> b,
+                              const std::vector<Hash256>& dropped) {
+    if (dropped.empty()) {
+        pool_->remove_committed(b->tx_hashes, *accounts_);
+    } else {
+        std::vector<Hash256> gone = b->tx_hashes;
+        gone.insert(gone.end(), dropped.begin(), dropped.end());
+        pool_->remove_committed(gone, *accounts_);
+    }
+    CommittedBlock out{std::move(b)};
     std::lock_guard ll(listeners_mu_);
     for (const auto& f : listeners_)
         f(out);
@@ -475,15 +480,25 @@ Result<CommittedBlock, std::string> Chain::commit(
     }
     std::vector<Hash256> dropped;
     std::unique_ptr<Exec> exec;
-    std::shared_ptr<ExecutedBlock> keep;  // executed may be the candidate's, freed by advance
+    // The committed block, shared with listeners (executed may be the candidate's, which
+    // advance frees from the cache); a block not in the cache is copied once, without its batch.
+    std::shared_ptr<const ExecutedBlock> keep;
     if (cand != nullptr) {
         dropped = std::move(cand->dropped);
         exec = std::move(cand->exec);
         keep = cand->block;
+    } else {
+        auto b = std::make_shared<ExecutedBlock>();
+        b->block = executed.block;
+        b->hash = executed.hash;
+        b->tx_hashes = executed.tx_hashes;
+        b->receipts = executed.receipts;
+        b->parent_hash = executed.parent_hash;
+        keep = std::move(b);
     }
     advance(executed.hash, std::move(exec));
     lk.unlock();
-    return announce(executed, dropped);
+    return announce(std::move(keep), dropped);
 }
 
 Result<std::optional<protocol::CommitCertificate>, std::string> Chain::certificate(

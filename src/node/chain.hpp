@@ -50,18 +50,24 @@
 
 namespace xl::node {
 
-// What one committed block brought, for subscribers (newHeads, logs) and logging.
+struct ExecutedBlock;
+
+// What one committed block brought, for subscribers (newHeads, logs), the RPC's cache of recent
+// blocks, and logging: the executed block itself, shared (never copied).
 struct CommittedBlock {
-    protocol::Block block;
-    Hash256 hash;
-    std::vector<Hash256> tx_hashes;
-    std::vector<ledger::ReceiptRecord> receipts;
+    std::shared_ptr<const ExecutedBlock> executed;  // never null
+
+    const protocol::Block& block() const noexcept;
+    const Hash256& hash() const noexcept;
+    const std::vector<Hash256>& tx_hashes() const noexcept;
+    const std::vector<ledger::ReceiptRecord>& receipts() const noexcept;
 };
 
 // A block executed on top of the committed head but not committed: built by the proposer
 // (Chain::propose) or checked by a validator before it votes (Chain::execute). commit() writes
 // it without executing again. Valid only while the head it was executed on is the head.
-// Chain::commit moves state_batch out of the cached block it commits (nobody else reads it).
+// Chain::commit moves state_batch out of the cached block it commits (nobody else reads it), so
+// a committed block's state_batch is empty.
 struct ExecutedBlock {
     protocol::Block block;  // header complete
     Hash256 hash;
@@ -70,6 +76,15 @@ struct ExecutedBlock {
     Hash256 parent_hash;              // the head it was executed on
     storage::WriteBatch state_batch;  // the state changes, for the commit
 };
+
+inline const protocol::Block& CommittedBlock::block() const noexcept { return executed->block; }
+inline const Hash256& CommittedBlock::hash() const noexcept { return executed->hash; }
+inline const std::vector<Hash256>& CommittedBlock::tx_hashes() const noexcept {
+    return executed->tx_hashes;
+}
+inline const std::vector<ledger::ReceiptRecord>& CommittedBlock::receipts() const noexcept {
+    return executed->receipts;
+}
 
 struct ChainOptions {
     txpool::Config pool;
@@ -91,6 +106,8 @@ public:
     txpool::TxPool& pool() noexcept { return *pool_; }
     const txpool::TxPool& pool() const noexcept { return *pool_; }
     storage::Kv& kv() noexcept { return kv_; }
+    // The most transactions propose() takes into one block.
+    size_t max_block_txs() const noexcept { return options_.max_block_txs; }
 
     // The latest committed state as the pool checks it (flat copy; thread-safe).
     const txpool::AccountReader& accounts() const noexcept { return *accounts_; }
@@ -178,7 +195,8 @@ private:
     // After a successful ledger commit: head state, recent hashes, candidates.
     void advance(const Hash256& hash, std::unique_ptr<Exec> exec);
     // After build_mu_ is released: pool cleanup and listeners.
-    CommittedBlock announce(const ExecutedBlock& b, const std::vector<Hash256>& dropped);
+    CommittedBlock announce(std::shared_ptr<const ExecutedBlock> b,
+                            const std::vector<Hash256>& dropped);
     std::string fail(std::string message);
 
     storage::Kv& kv_;

@@ -232,8 +232,11 @@ void ConsensusDriver::on_frame(network::PeerId peer, uint8_t type, BytesView pay
 }
 
 void ConsensusDriver::notify_txs() {
+    const bool full = chain_.pool().size() >= chain_.max_block_txs();
     std::lock_guard lk(mu_);
+    if (txs_waiting_ && (!full || block_full_)) return;  // the driver will see it anyway
     txs_waiting_ = true;
+    block_full_ = block_full_ || full;
     cv_.notify_one();
 }
 
@@ -339,6 +342,7 @@ void ConsensusDriver::run(std::stop_token st) {
         std::vector<Inbound> events;
         std::vector<network::PeerId> connected;
         bool txs = false;
+        bool full = false;
         bool peers_due = false;
         {
             std::unique_lock lk(mu_);
@@ -357,6 +361,7 @@ void ConsensusDriver::run(std::stop_token st) {
                 queue_.pop_front();
             }
             txs = std::exchange(txs_waiting_, false);
+            full = std::exchange(block_full_, false);
             connected.swap(connected_);
             peers_due = Clock::now() - peers_refreshed_ >= kPeersRefresh;
             if (peers_due) peers_refreshed_ = Clock::now();
@@ -372,6 +377,7 @@ void ConsensusDriver::run(std::stop_token st) {
         for (auto& e : events)
             apply(engine_->on_message(e.peer, e.message));
         if (txs) apply(engine_->on_txs_available());
+        if (full) apply(engine_->on_block_full());
         // A new connection: ask the peer for the blocks from our height on. On an idle chain
         // (no messages of a higher height to notice) this is how a restarted or new node
         // catches up; a peer that is not ahead answers nothing.
@@ -380,8 +386,11 @@ void ConsensusDriver::run(std::stop_token st) {
             if (transport_) transport_->send(p, kFrameConsensus, consensus::encode_message(req));
         }
         // After a commit, transactions left in the pool are waiting for the next height.
-        if (engine_->height() != height_before && chain_.pool().size() > 0)
-            apply(engine_->on_txs_available());
+        if (engine_->height() != height_before) {
+            const size_t waiting = chain_.pool().size();
+            if (waiting > 0) apply(engine_->on_txs_available());
+            if (waiting >= chain_.max_block_txs()) apply(engine_->on_block_full());
+        }
         // An idle chain: ask the peers now and then whether they are ahead (a node that missed
         // the last commit sees no message of a higher height to tell it). A peer at the same
         // height answers nothing; under load heights change and no probe is sent.

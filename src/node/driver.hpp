@@ -130,7 +130,9 @@ public:
     // Joins both threads; the engine gets no more events. Idempotent.
     void stop();
 
-    // "Transactions are waiting": coalesced, never dropped.
+    // "Transactions are waiting": coalesced, never dropped. When the pool holds a full block
+    // (Chain::max_block_txs) the engine is also told, so the next round starts without waiting
+    // for the rest of the block interval.
     void notify_txs();
 
     bool halted() const noexcept { return halted_.load(); }
@@ -169,6 +171,7 @@ private:
     std::condition_variable cv_;
     std::deque<Inbound> queue_;
     bool txs_waiting_ = false;
+    bool block_full_ = false;  // told since the driver thread last looked
     std::vector<network::PeerId> connected_;  // to send a SyncRequest to
     std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;  // thread only
     uint64_t timer_seq_ = 0;

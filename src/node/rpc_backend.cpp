@@ -69,7 +69,13 @@ std::string call_failure_text(evm::StatusCode s) {
 }  // namespace
 
 RpcBackend::RpcBackend(Chain& chain, const Address& validator, RpcLimits limits)
-    : chain_(chain), validator_(validator), limits_(limits) {}
+    : chain_(chain), validator_(validator), limits_(limits) {
+    chain_.on_commit([this](const CommittedBlock& c) {
+        std::lock_guard lk(recent_mu_);
+        recent_.push_front(c.executed);
+        if (recent_.size() > kRecentBlocks) recent_.pop_back();
+    });
+}
 
 uint64_t RpcBackend::chain_id() const {
     return chain_.genesis().chain_id;
@@ -134,35 +140,52 @@ Result<RpcBackend::Resolved, rpc::Error> RpcBackend::resolve_existing(
     return std::move(**r);
 }
 
+rpc::ReceiptView RpcBackend::receipt_view(const protocol::Block& block, const Hash256& hash,
+                                          const ledger::ReceiptRecord& rec,
+                                          const Hash256& tx_hash, uint32_t i) {
+    const auto& tx = block.transactions[i];
+    rpc::ReceiptView v;
+    v.tx_hash = tx_hash;
+    v.tx_index = i;
+    v.block_hash = hash;
+    v.block_number = block.header.number;
+    v.from = rec.from;
+    v.to = tx.to;
+    if (rec.receipt.success) v.contract_address = rec.contract_address;
+    v.cumulative_gas_used = rec.receipt.cumulative_gas_used;
+    v.gas_used = rec.gas_used;
+    v.effective_gas_price = rec.effective_gas_price;
+    v.success = rec.receipt.success;
+    v.type = tx.type;
+    v.bloom = rec.receipt.bloom;
+    uint32_t li = rec.first_log_index;
+    v.logs.reserve(rec.receipt.logs.size());
+    for (const auto& log : rec.receipt.logs)
+        v.logs.push_back(rpc::LogView{log, block.header.number, hash, tx_hash, i, li++});
+    return v;
+}
+
 std::vector<rpc::ReceiptView> RpcBackend::receipt_views(
     const protocol::Block& block, const Hash256& hash,
-    const std::vector<ledger::ReceiptRecord>& recs, const std::vector<Hash256>& tx_hashes) const {
+    const std::vector<ledger::ReceiptRecord>& recs, const std::vector<Hash256>& tx_hashes) {
     std::vector<rpc::ReceiptView> out;
-    out.reserve(recs.size());
-    for (size_t i = 0; i < recs.size() && i < block.transactions.size(); ++i) {
-        const auto& rec = recs[i];
-        const auto& tx = block.transactions[i];
-        rpc::ReceiptView v;
-        v.tx_hash = tx_hashes[i];
-        v.tx_index = static_cast<uint32_t>(i);
-        v.block_hash = hash;
-        v.block_number = block.header.number;
-        v.from = rec.from;
-        v.to = tx.to;
-        if (rec.receipt.success) v.contract_address = rec.contract_address;
-        v.cumulative_gas_used = rec.receipt.cumulative_gas_used;
-        v.gas_used = rec.gas_used;
-        v.effective_gas_price = rec.effective_gas_price;
-        v.success = rec.receipt.success;
-        v.type = tx.type;
-        v.bloom = rec.receipt.bloom;
-        uint32_t li = rec.first_log_index;
-        for (const auto& log : rec.receipt.logs)
-            v.logs.push_back(rpc::LogView{log, block.header.number, hash, tx_hashes[i],
-                                          static_cast<uint32_t>(i), li++});
-        out.push_back(std::move(v));
-    }
+    const size_t n = std::min(recs.size(), block.transactions.size());
+    out.reserve(n);
+    for (size_t i = 0; i < n; ++i)
+        out.push_back(receipt_view(block, hash, recs[i], tx_hashes[i], static_cast<uint32_t>(i)));
     return out;
+}
+
+rpc::TxView RpcBackend::tx_view(const ExecutedBlock& b, uint32_t i) {
+    rpc::TxView t;
+    t.tx = b.block.transactions[i];
+    t.hash = b.tx_hashes[i];
+    t.from = b.receipts[i].from;
+    t.block_hash = b.hash;
+    t.block_number = b.block.header.number;
+    t.index = i;
+    t.effective_gas_price = b.receipts[i].effective_gas_price;
+    return t;
 }
 
 Result<std::optional<rpc::BlockView>, rpc::Error> RpcBackend::block(const rpc::BlockRef& ref,
@@ -170,6 +193,16 @@ Result<std::optional<rpc::BlockView>, rpc::Error> RpcBackend::block(const rpc::B
     auto r = resolve(ref);
     if (!r) return unexpected(r.error());
     if (!*r) return std::optional<rpc::BlockView>{};
+    if (auto c = recent((*r)->hash)) {
+        rpc::BlockView v;
+        v.header = c->block.header;
+        v.hash = c->hash;
+        v.size_bytes = c->block.encode().size();
+        v.transactions.reserve(c->block.transactions.size());
+        for (size_t i = 0; i < c->block.transactions.size(); ++i)
+            v.transactions.push_back(tx_view(*c, static_cast<uint32_t>(i)));
+        return std::optional<rpc::BlockView>(std::move(v));
+    }
     auto b = chain_.ledger().block((*r)->hash);
     if (!b) return unexpected(ledger_error(b.error()));
     if (!*b) return std::optional<rpc::BlockView>{};
@@ -202,6 +235,10 @@ Result<std::optional<std::vector<rpc::ReceiptView>>, rpc::Error> RpcBackend::blo
     auto r = resolve(ref);
     if (!r) return unexpected(r.error());
     if (!*r) return std::optional<std::vector<rpc::ReceiptView>>{};
+    if (auto c = recent((*r)->hash)) {
+        return std::optional<std::vector<rpc::ReceiptView>>(
+            receipt_views(c->block, c->hash, c->receipts, c->tx_hashes));
+    }
     auto b = chain_.ledger().block((*r)->hash);
     if (!b) return unexpected(ledger_error(b.error()));
     if (!*b) return std::optional<std::vector<rpc::ReceiptView>>{};
@@ -224,6 +261,8 @@ Result<std::optional<rpc::TxView>, rpc::Error> RpcBackend::transaction(const Has
         t.from = p->sender;
         return std::optional<rpc::TxView>(std::move(t));
     }
+    if (auto c = recent((*loc)->block_hash); c && (*loc)->index < c->block.transactions.size())
+        return std::optional<rpc::TxView>(tx_view(*c, (*loc)->index));
     auto b = chain_.ledger().block((*loc)->block_hash);
     if (!b) return unexpected(ledger_error(b.error()));
     auto rec = chain_.ledger().receipt((*loc)->block_hash, (*loc)->index);
@@ -245,6 +284,10 @@ Result<std::optional<rpc::ReceiptView>, rpc::Error> RpcBackend::receipt(const Ha
     auto loc = chain_.ledger().tx_location(hash);
     if (!loc) return unexpected(ledger_error(loc.error()));
     if (!*loc) return std::optional<rpc::ReceiptView>{};
+    if (auto c = recent((*loc)->block_hash); c && (*loc)->index < c->receipts.size()) {
+        return std::optional<rpc::ReceiptView>(
+            receipt_view(c->block, c->hash, c->receipts[(*loc)->index], hash, (*loc)->index));
+    }
     auto b = chain_.ledger().block((*loc)->block_hash);
     if (!b) return unexpected(ledger_error(b.error()));
     auto rec = chain_.ledger().receipt((*loc)->block_hash, (*loc)->index);
@@ -252,13 +295,7 @@ Result<std::optional<rpc::ReceiptView>, rpc::Error> RpcBackend::receipt(const Ha
     const uint32_t i = (*loc)->index;
     if (!*b || !*rec || i >= (*b)->transactions.size())
         return unexpected(server_error("transaction index points at a missing block"));
-    // One receipt: only this transaction's hash is needed.
-    std::vector<Hash256> hashes((*b)->transactions.size());
-    hashes[i] = hash;
-    std::vector<ledger::ReceiptRecord> one(i + 1);
-    one[i] = **rec;
-    auto views = receipt_views(**b, (*loc)->block_hash, one, hashes);
-    return std::optional<rpc::ReceiptView>(std::move(views[i]));
+    return std::optional<rpc::ReceiptView>(receipt_view(**b, (*loc)->block_hash, **rec, hash, i));
 }
 
 Result<std::optional<state::StoredAccount>, rpc::Error> RpcBackend::account_at(
@@ -535,27 +572,29 @@ Result<std::optional<rpc::CertificateView>, rpc::Error> RpcBackend::certificate(
 }
 
 void RpcBackend::subscribe_blocks(BlockCallback f) {
-    chain_.on_commit([this, f = std::move(f)](const CommittedBlock& c) {
+    // Filters and subscriptions read the header, the hash and the logs (never the
+    // transactions), so only those are built: nothing per transaction without logs.
+    chain_.on_commit([f = std::move(f)](const CommittedBlock& c) {
         rpc::BlockView v;
-        v.header = c.block.header;
-        v.hash = c.hash;
-        v.size_bytes = c.block.encode().size();
-        for (size_t i = 0; i < c.block.transactions.size(); ++i) {
-            rpc::TxView t;
-            t.tx = c.block.transactions[i];
-            t.hash = c.tx_hashes[i];
-            t.from = c.receipts[i].from;
-            t.block_hash = c.hash;
-            t.block_number = c.block.header.number;
-            t.index = static_cast<uint32_t>(i);
-            t.effective_gas_price = c.receipts[i].effective_gas_price;
-            v.transactions.push_back(std::move(t));
-        }
+        v.header = c.block().header;
+        v.hash = c.hash();
         std::vector<rpc::LogView> logs;
-        for (const auto& r : receipt_views(c.block, c.hash, c.receipts, c.tx_hashes))
-            logs.insert(logs.end(), r.logs.begin(), r.logs.end());
+        const auto& recs = c.receipts();
+        for (size_t i = 0; i < recs.size(); ++i) {
+            uint32_t li = recs[i].first_log_index;
+            for (const auto& log : recs[i].receipt.logs)
+                logs.push_back(rpc::LogView{log, v.header.number, v.hash, c.tx_hashes()[i],
+                                            static_cast<uint32_t>(i), li++});
+        }
         f(v, logs);
     });
+}
+
+std::shared_ptr<const ExecutedBlock> RpcBackend::recent(const Hash256& hash) const {
+    std::lock_guard lk(recent_mu_);
+    for (const auto& b : recent_)
+        if (b->hash == hash) return b;
+    return nullptr;
 }
 
 }  // namespace xl::node

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -82,13 +84,30 @@ private:
                                                                        const Resolved& at) const;
     Result<execution::CallMessage, rpc::Error> message(const rpc::CallRequest& req,
                                                        const Resolved& at) const;
-    std::vector<rpc::ReceiptView> receipt_views(const protocol::Block& block, const Hash256& hash,
-                                                const std::vector<ledger::ReceiptRecord>& recs,
-                                                const std::vector<Hash256>& tx_hashes) const;
+    // Receipt i of `block` (hash `hash`) as the RPC shows it; all of a block's receipts.
+    static rpc::ReceiptView receipt_view(const protocol::Block& block, const Hash256& hash,
+                                         const ledger::ReceiptRecord& rec, const Hash256& tx_hash,
+                                         uint32_t i);
+    static std::vector<rpc::ReceiptView> receipt_views(
+        const protocol::Block& block, const Hash256& hash,
+        const std::vector<ledger::ReceiptRecord>& recs, const std::vector<Hash256>& tx_hashes);
+    // Transaction i of a committed block, with its location, sender and price.
+    static rpc::TxView tx_view(const ExecutedBlock& b, uint32_t i);
+
+    // A block of the recent-blocks cache (nullopt if it is not among them).
+    std::shared_ptr<const ExecutedBlock> recent(const Hash256& hash) const;
 
     Chain& chain_;
     Address validator_;
     RpcLimits limits_;
+
+    // The last kRecentBlocks committed blocks as the chain committed them (transactions, their
+    // hashes, receipts), newest first: clients following the head (receipts of the block just
+    // committed, eth_getTransactionReceipt polling) are answered without reading and decoding
+    // the block from storage. Fed by an on_commit listener.
+    static constexpr size_t kRecentBlocks = 8;
+    mutable std::mutex recent_mu_;
+    std::deque<std::shared_ptr<const ExecutedBlock>> recent_;
 
     mutable std::mutex hooks_mu_;  // guards the three providers below (copied out to call)
     std::function<rpc::Json()> consensus_status_;

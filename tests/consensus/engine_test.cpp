@@ -199,6 +199,27 @@ TEST(Engine, WaitForTxsStartsRoundOnlyWithTransactions) {
     EXPECT_EQ(c.node(0).app->committed_height(), 3u);
 }
 
+TEST(Engine, AFullBlockStartsTheRoundBeforeTheIntervalEnds) {
+    const auto& suite = crypto::ecdsa_suite();
+    Cluster c(suite, 1, 0, test_config(true));
+    c.start_all();
+    c.handle(0, c.node(0).engine->on_txs_available());
+    ASSERT_EQ(c.node(0).app->committed_height(), 1u);
+    // Height 2 waits for its interval: transactions alone do not start it, a full block does.
+    c.handle(0, c.node(0).engine->on_txs_available());
+    EXPECT_EQ(c.node(0).app->committed_height(), 1u);
+    EXPECT_EQ(c.node(0).engine->status().step, Step::kNewHeight);
+    c.handle(0, c.node(0).engine->on_block_full());
+    EXPECT_EQ(c.node(0).app->committed_height(), 2u);
+    EXPECT_EQ(c.node(0).engine->status().height, 3u);
+    EXPECT_EQ(c.node(0).engine->status().step, Step::kNewHeight);
+    // After the interval with nothing waiting the height idles; a full block starts it too.
+    ASSERT_TRUE(c.fire(0, Timeout::Kind::kNewHeight));
+    EXPECT_EQ(c.node(0).app->committed_height(), 2u);
+    c.handle(0, c.node(0).engine->on_block_full());
+    EXPECT_EQ(c.node(0).app->committed_height(), 3u);
+}
+
 TEST_P(EngineSuites, FourValidatorsAndAnObserverAgree) {
     const auto& suite = *GetParam();
     Cluster c(suite, 4, 1);

@@ -184,7 +184,7 @@ TEST_P(ChainTest, BlocksCommitAndSurviveAReopen) {
         });
         auto b1 = produce(c, validator.address, 1'700'000'001);
         ASSERT_TRUE(b1.has_value());
-        EXPECT_EQ(b1->block.transactions.size(), 2u);
+        EXPECT_EQ(b1->block().transactions.size(), 2u);
         EXPECT_EQ(notified, 1u);
         EXPECT_EQ(c.pool().size(), 0u);
 
@@ -268,7 +268,7 @@ TEST_P(ChainTest, BlocksCommitAndSurviveAReopen) {
     ASSERT_TRUE((*chain)->submit(signed_tx(alice, 4, bob.address, U256{1})).has_value());
     auto b3 = produce(**chain, validator.address, 1'700'000'003);
     ASSERT_TRUE(b3.has_value());
-    EXPECT_EQ(b3->block.header.number, head_number + 1);
+    EXPECT_EQ(b3->block().header.number, head_number + 1);
     EXPECT_EQ(*rpc.balance(bob.address, rpc::BlockRef::latest()), U256{1001});
 }
 
@@ -287,7 +287,7 @@ TEST_P(ChainTest, ProposeThenCommitWithCertificates) {
         Chain& c = **chain;
         size_t notified = 0;
         c.on_commit([&](const CommittedBlock& b) {
-            EXPECT_EQ(b.block.header.number, c.ledger().head_number());
+            EXPECT_EQ(b.block().header.number, c.ledger().head_number());
             ++notified;
         });
         std::vector<Hash256> admitted;
@@ -327,7 +327,7 @@ TEST_P(ChainTest, ProposeThenCommitWithCertificates) {
         const auto cert1 = cert_of(b1);
         auto com = c.commit(b1, cert1, std::nullopt);
         ASSERT_TRUE(com.has_value()) << com.error();
-        EXPECT_EQ(com->hash, b1.hash);
+        EXPECT_EQ(com->hash(), b1.hash);
         EXPECT_EQ(notified, 1u);
         EXPECT_EQ(c.ledger().head_hash(), b1.hash);
         EXPECT_EQ(c.pool().size(), 0u);
