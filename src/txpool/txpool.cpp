@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <mutex>
-#include <queue>
+#include <functional>
 #include <set>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -131,9 +131,39 @@ struct Prepared {
     U256 balance;                    // phase 2
 };
 
+// One sender's txs in ascending nonce order. A sorted vector rather than a node-based map:
+// txs mostly arrive in nonce order (appended) and leave from the front a block at a time (one
+// erase per sender and call), so a tx costs no allocation of its own here, and pending() walks
+// contiguous memory. The worst case (nonces sent in descending order) moves at most
+// Config::max_per_sender entries per insertion.
 struct SenderQueue {
-    std::map<uint64_t, PoolTxPtr> by_nonce;
+    struct Entry {
+        uint64_t nonce;
+        PoolTxPtr tx;  // null only inside erase_included_locked
+    };
+    using Iter = std::vector<Entry>::iterator;
+    using ConstIter = std::vector<Entry>::const_iterator;
+
+    std::vector<Entry> txs;
+    bool touched = false;  // listed by erase_included_locked for compaction
+
+    static bool before(const Entry& e, uint64_t nonce) { return e.nonce < nonce; }
+    Iter lower(uint64_t nonce) { return std::lower_bound(txs.begin(), txs.end(), nonce, before); }
+    ConstIter lower(uint64_t nonce) const {
+        return std::lower_bound(txs.begin(), txs.end(), nonce, before);
+    }
+    Iter find(uint64_t nonce) {
+        auto it = lower(nonce);
+        return it != txs.end() && it->nonce == nonce ? it : txs.end();
+    }
+    ConstIter find(uint64_t nonce) const {
+        auto it = lower(nonce);
+        return it != txs.end() && it->nonce == nonce ? it : txs.end();
+    }
 };
+// Lookup only: nothing that reaches pending()'s output iterates it (pending orders by the
+// transactions' arrival seqs, which are unique).
+using SenderMap = std::unordered_map<Address, SenderQueue>;
 
 }  // namespace
 
@@ -196,10 +226,18 @@ struct TxPool::Impl {
     uint64_t block_gas_limit;
     U256 base_fee;
     std::unordered_map<Hash256, PoolTxPtr> by_hash;  // lookup only, never iterated for output
-    std::map<Address, SenderQueue> senders;          // ordered: pending() iterates it
-    std::set<std::pair<size_t, Address>> by_count;   // (txs held, sender): eviction victims
+    SenderMap senders;
+    // (txs held, sender) of every sender: eviction victims. Kept only while the pool may need
+    // to evict: built when it first does, dropped when the pool is back under half of both
+    // limits, so that a pool far from full pays nothing for it per tx.
+    std::set<std::pair<size_t, Address>> by_count;
+    bool counting = false;
     size_t total_bytes = 0;
     uint64_t next_seq = 1;
+    // remove_committed calls so far; an admission whose state read began before the latest
+    // one may have read a nonce that block moved, so its sender is re-read by the next call.
+    std::atomic<uint64_t> commits{0};
+    std::vector<Address> suspects;  // senders admitted across a remove_committed
     // ---- counters, any thread ----
     std::atomic<uint64_t> added{0}, rejected{0}, replaced{0}, evicted{0};
 
@@ -279,26 +317,55 @@ struct TxPool::Impl {
 
     // ---- helpers with mu held ----
 
+    // Moves the sender's entry of by_count; reuses the set's node (no allocation per tx).
     void set_count(const Address& a, size_t before, size_t after) {
-        if (before != 0) by_count.erase({before, a});
-        if (after != 0) by_count.insert({after, a});
+        if (!counting) return;
+        if (before == 0) {
+            by_count.insert({after, a});
+            return;
+        }
+        auto node = by_count.extract({before, a});
+        if (after == 0) return;
+        node.value().first = after;
+        by_count.insert(std::move(node));
     }
 
-    void insert_locked(std::map<Address, SenderQueue>::iterator sit, PoolTxPtr tx) {
-        const size_t before = sit->second.by_nonce.size();
+    void start_counting() {
+        counting = true;
+        for (const auto& [a, q] : senders)
+            by_count.insert({q.txs.size(), a});
+    }
+
+    void maybe_stop_counting() {
+        if (counting && by_hash.size() < config.max_txs / 2 &&
+            total_bytes < config.max_bytes / 2) {
+            counting = false;
+            by_count.clear();
+        }
+    }
+
+    // The sender's tx at `nonce` must not be in the pool.
+    void insert_locked(SenderMap::iterator sit, PoolTxPtr tx) {
+        auto& q = sit->second.txs;
+        const size_t before = q.size();
+        const uint64_t nonce = tx->tx.nonce;
         total_bytes += tx->raw.size();
         by_hash.emplace(tx->hash, tx);
-        sit->second.by_nonce.emplace(tx->tx.nonce, std::move(tx));
+        if (q.empty() || q.back().nonce < nonce) {
+            q.push_back({nonce, std::move(tx)});
+        } else {
+            q.insert(sit->second.lower(nonce), {nonce, std::move(tx)});
+        }
         set_count(sit->first, before, before + 1);
     }
 
     // Removes one tx; drops the sender's queue if it becomes empty (invalidating sit).
-    void erase_locked(std::map<Address, SenderQueue>::iterator sit,
-                      std::map<uint64_t, PoolTxPtr>::iterator it) {
-        const size_t before = sit->second.by_nonce.size();
-        total_bytes -= it->second->raw.size();
-        by_hash.erase(it->second->hash);
-        sit->second.by_nonce.erase(it);
+    void erase_locked(SenderMap::iterator sit, SenderQueue::Iter it) {
+        auto& q = sit->second.txs;
+        const size_t before = q.size();
+        total_bytes -= it->tx->raw.size();
+        by_hash.erase(it->tx->hash);
+        q.erase(it);
         set_count(sit->first, before, before - 1);
         if (before == 1) senders.erase(sit);
     }
@@ -308,20 +375,18 @@ struct TxPool::Impl {
     // most, if that is more than the newcomer's sender would hold; else the newcomer's own
     // newest tx if it is newer than the newcomer. False if there is none.
     bool pick_victim(const Address& sender, size_t sender_count, uint64_t nonce,
-                     std::map<Address, SenderQueue>::iterator& vsit,
-                     std::map<uint64_t, PoolTxPtr>::iterator& vit) {
+                     SenderMap::iterator& vsit) {
+        if (!counting) start_counting();
         if (!by_count.empty()) {
             const auto& [count, addr] = *by_count.rbegin();
             if (addr != sender && count > sender_count) {
                 vsit = senders.find(addr);
-                vit = std::prev(vsit->second.by_nonce.end());
                 return true;
             }
         }
         auto own = senders.find(sender);
-        if (own != senders.end() && own->second.by_nonce.rbegin()->first > nonce) {
+        if (own != senders.end() && own->second.txs.back().nonce > nonce) {
             vsit = own;
-            vit = std::prev(own->second.by_nonce.end());
             return true;
         }
         return false;
@@ -383,8 +448,8 @@ struct TxPool::Impl {
         auto sit = senders.find(ptx.sender);
         PoolTxPtr old;
         if (sit != senders.end()) {
-            auto it = sit->second.by_nonce.find(tx.nonce);
-            if (it != sit->second.by_nonce.end()) old = it->second;
+            auto it = sit->second.find(tx.nonce);
+            if (it != sit->second.txs.end()) old = it->tx;
         }
         if (old) {
             // geth (legacypool list.go Add): both caps strictly higher and by the bump.
@@ -396,16 +461,15 @@ struct TxPool::Impl {
                 return unexpected(err(AddCode::kUnderpriced, kErrReplaceUnderpriced));
             }
         }
-        const size_t held = sit == senders.end() ? 0 : sit->second.by_nonce.size();
+        const size_t held = sit == senders.end() ? 0 : sit->second.txs.size();
         const size_t need_txs = old ? 0 : 1;
         const size_t old_bytes = old ? old->raw.size() : 0;
         auto full = [&] {
             return by_hash.size() + need_txs > config.max_txs ||
                    total_bytes - old_bytes + ptx.raw.size() > config.max_bytes;
         };
-        std::map<Address, SenderQueue>::iterator vsit;
-        std::map<uint64_t, PoolTxPtr>::iterator vit;
-        if (full() && !pick_victim(ptx.sender, held + need_txs, tx.nonce, vsit, vit)) {
+        SenderMap::iterator vsit;
+        if (full() && !pick_victim(ptx.sender, held + need_txs, tx.nonce, vsit)) {
             return unexpected(err(AddCode::kPoolFull, kErrTxPoolOverflow));
         }
         if (!old && held >= config.max_per_sender) {
@@ -413,17 +477,18 @@ struct TxPool::Impl {
         }
         while (full()) {
             auto own = senders.find(ptx.sender);
-            const size_t now_held = own == senders.end() ? 0 : own->second.by_nonce.size();
-            if (!pick_victim(ptx.sender, now_held + need_txs, tx.nonce, vsit, vit)) {
+            const size_t now_held = own == senders.end() ? 0 : own->second.txs.size();
+            if (!pick_victim(ptx.sender, now_held + need_txs, tx.nonce, vsit)) {
                 return unexpected(err(AddCode::kPoolFull, kErrTxPoolOverflow));
             }
-            // The replaced tx itself is never a victim: its nonce is the newcomer's.
-            erase_locked(vsit, vit);
+            // The victim is its sender's newest tx. The replaced tx itself is never one: its
+            // nonce is the newcomer's.
+            erase_locked(vsit, std::prev(vsit->second.txs.end()));
             evicted.fetch_add(1, std::memory_order_relaxed);
         }
         if (old) {
             sit = senders.find(ptx.sender);
-            erase_locked(sit, sit->second.by_nonce.find(tx.nonce));
+            erase_locked(sit, sit->second.find(tx.nonce));
             replaced.fetch_add(1, std::memory_order_relaxed);
         }
         p.ptx->seq = next_seq++;
@@ -434,10 +499,73 @@ struct TxPool::Impl {
         return out;
     }
 
-    Result<PoolTxPtr, AddError> finish(Prepared& p) {
+    // Phase 3 with the count of commits read before phase 2: a sender admitted after a
+    // commit its state read may have missed is re-read by the next remove_committed.
+    Result<PoolTxPtr, AddError> admit_locked(Prepared& p, uint64_t commits_before) {
+        auto r = admit_locked(p);
+        if (r && commits.load(std::memory_order_relaxed) != commits_before) {
+            suspects.push_back((*r)->sender);
+        }
+        return r;
+    }
+
+    Result<PoolTxPtr, AddError> finish(Prepared& p, uint64_t commits_before) {
         if (p.error) return unexpected(std::move(*p.error));
         std::lock_guard lk(mu);
-        return admit_locked(p);
+        return admit_locked(p, commits_before);
+    }
+
+    // Drops every tx below its sender's state nonce, for the senders in `addrs` (read here,
+    // outside the lock).
+    void prune(std::span<const Address> addrs, const AccountReader& state) {
+        std::vector<uint64_t> nonces(addrs.size());
+        for (size_t i = 0; i < addrs.size(); ++i)
+            nonces[i] = state.nonce(addrs[i]);
+        std::lock_guard lk(mu);
+        for (size_t i = 0; i < addrs.size(); ++i) {
+            auto sit = senders.find(addrs[i]);
+            if (sit == senders.end()) continue;
+            auto& q = sit->second.txs;
+            auto stop = sit->second.lower(nonces[i]);
+            if (stop == q.begin()) continue;
+            const size_t before = q.size();
+            for (auto it = q.begin(); it != stop; ++it) {
+                total_bytes -= it->tx->raw.size();
+                by_hash.erase(it->tx->hash);
+            }
+            q.erase(q.begin(), stop);
+            set_count(sit->first, before, q.size());
+            if (q.empty()) senders.erase(sit);
+        }
+        maybe_stop_counting();
+    }
+
+    // Removes the included txs the pool holds: marks them, then compacts each sender's queue
+    // once (a block may take thousands of txs off the front of one queue).
+    void erase_included_locked(std::span<const Hash256> included) {
+        std::vector<SenderMap::iterator> touched;
+        for (const auto& h : included) {
+            auto hit = by_hash.find(h);
+            if (hit == by_hash.end()) continue;
+            const PoolTx& tx = *hit->second;
+            auto sit = senders.find(tx.sender);
+            auto it = sit->second.find(tx.tx.nonce);
+            total_bytes -= tx.raw.size();
+            by_hash.erase(hit);  // tx stays alive: the queue entry still holds it
+            it->tx = nullptr;
+            if (!sit->second.touched) {
+                sit->second.touched = true;
+                touched.push_back(sit);
+            }
+        }
+        for (auto sit : touched) {
+            auto& q = sit->second.txs;
+            const size_t before = q.size();
+            std::erase_if(q, [](const SenderQueue::Entry& e) { return e.tx == nullptr; });
+            sit->second.touched = false;
+            set_count(sit->first, before, q.size());
+            if (q.empty()) senders.erase(sit);
+        }
     }
 };
 
@@ -449,12 +577,13 @@ TxPool::~TxPool() = default;
 
 Result<PoolTxPtr, AddError> TxPool::add(BytesView raw, const AccountReader& state) {
     Prepared p = impl_->prepare(raw);
+    const uint64_t commits = impl_->commits.load(std::memory_order_acquire);
     if (!p.error) {
         const AccountState acc = state.account(p.ptx->sender);
         p.state_nonce = acc.nonce;
         p.balance = acc.balance;
     }
-    auto r = impl_->finish(p);
+    auto r = impl_->finish(p, commits);
     if (!r) impl_->rejected.fetch_add(1, std::memory_order_relaxed);
     return r;
 }
@@ -466,7 +595,8 @@ std::vector<Result<PoolTxPtr, AddError>> TxPool::add_batch(std::span<const Bytes
 
     // Phase 2 on this thread only: the reader need not be thread-safe for a batch. One read
     // per sender: the state does not change during the call as far as the pool is concerned.
-    std::map<Address, AccountState> seen;
+    const uint64_t commits = impl_->commits.load(std::memory_order_acquire);
+    std::unordered_map<Address, AccountState> seen;
     for (auto& p : prepared) {
         if (p.error) continue;
         const Address& a = p.ptx->sender;
@@ -487,7 +617,7 @@ std::vector<Result<PoolTxPtr, AddError>> TxPool::add_batch(std::span<const Bytes
             if (p.error) {
                 out.emplace_back(unexpected(std::move(*p.error)));
             } else {
-                out.push_back(impl_->admit_locked(p));
+                out.push_back(impl_->admit_locked(p, commits));
             }
             rejected += out.back().has_value() ? 0 : 1;
         }
@@ -514,37 +644,44 @@ std::vector<PoolTxPtr> TxPool::pending(size_t max_count, uint64_t gas_budget,
     std::lock_guard lk(impl_->mu);
     // Each sender's head: the tx at its state nonce. The heap yields the head of lowest
     // arrival seq; a sender's next nonce becomes its new head. Seqs are unique, so the order
-    // is fully determined by the pool's contents.
+    // is fully determined by the pool's contents (not by the order of addrs).
     struct Cursor {
-        const SenderQueue* queue;
-        uint64_t nonce;
+        SenderQueue::ConstIter it;
+        SenderQueue::ConstIter end;
     };
     std::vector<Cursor> cursors;
-    std::priority_queue<std::pair<uint64_t, size_t>, std::vector<std::pair<uint64_t, size_t>>,
-                        std::greater<>>
-        heap;  // (seq of head, cursor index)
+    cursors.reserve(addrs.size());
+    std::vector<std::pair<uint64_t, size_t>> heap;  // (seq of head, cursor index), min-heap
+    heap.reserve(addrs.size());
     for (size_t i = 0; i < addrs.size(); ++i) {
         auto sit = impl_->senders.find(addrs[i]);
         if (sit == impl_->senders.end()) continue;
-        auto it = sit->second.by_nonce.find(nonces[i]);
-        if (it == sit->second.by_nonce.end()) continue;
-        cursors.push_back({&sit->second, nonces[i]});
-        heap.emplace(it->second->seq, cursors.size() - 1);
+        const SenderQueue& q = sit->second;
+        auto it = q.find(nonces[i]);
+        if (it == q.txs.end()) continue;
+        cursors.push_back({it, q.txs.end()});
+        heap.emplace_back(it->tx->seq, cursors.size() - 1);
     }
+    const auto later = std::greater<>{};
+    std::make_heap(heap.begin(), heap.end(), later);
+    out.reserve(std::min(max_count, impl_->by_hash.size()));
     uint64_t gas_left = gas_budget;
     while (!heap.empty() && out.size() < max_count) {
-        const size_t ci = heap.top().second;
-        heap.pop();
+        std::pop_heap(heap.begin(), heap.end(), later);
+        const size_t ci = heap.back().second;
+        heap.pop_back();
         Cursor& c = cursors[ci];
-        const PoolTxPtr& tx = c.queue->by_nonce.at(c.nonce);
+        const PoolTxPtr& tx = c.it->tx;
         // A sender whose next tx does not fit contributes nothing more: its later nonces
         // cannot run before it.
         if (tx->tx.gas_limit > gas_left) continue;
         gas_left -= tx->tx.gas_limit;
         out.push_back(tx);
-        if (c.nonce == UINT64_MAX) continue;
-        auto next = c.queue->by_nonce.find(++c.nonce);
-        if (next != c.queue->by_nonce.end()) heap.emplace(next->second->seq, ci);
+        const uint64_t nonce = c.it->nonce;
+        if (nonce == UINT64_MAX) continue;
+        if (++c.it == c.end || c.it->nonce != nonce + 1) continue;
+        heap.emplace_back(c.it->tx->seq, ci);
+        std::push_heap(heap.begin(), heap.end(), later);
     }
     return out;
 }
@@ -553,33 +690,39 @@ void TxPool::remove_committed(std::span<const Hash256> included, const AccountRe
     std::vector<Address> addrs;
     {
         std::lock_guard lk(impl_->mu);
-        for (const auto& h : included) {
-            auto hit = impl_->by_hash.find(h);
-            if (hit == impl_->by_hash.end()) continue;
-            const PoolTxPtr tx = hit->second;
-            auto sit = impl_->senders.find(tx->sender);
-            impl_->erase_locked(sit, sit->second.by_nonce.find(tx->tx.nonce));
-        }
+        impl_->commits.fetch_add(1, std::memory_order_relaxed);
+        impl_->suspects.clear();  // every sender is read below
+        impl_->erase_included_locked(included);
         // Every sender, not only those of `included`: a block may carry txs this pool never
         // saw (another proposer's), which still move their senders' nonces.
         addrs.reserve(impl_->senders.size());
         for (const auto& [a, q] : impl_->senders)
             addrs.push_back(a);
     }
-    std::vector<uint64_t> nonces(addrs.size());
-    for (size_t i = 0; i < addrs.size(); ++i)
-        nonces[i] = state.nonce(addrs[i]);
+    impl_->prune(addrs, state);
+}
 
-    std::lock_guard lk(impl_->mu);
-    for (size_t i = 0; i < addrs.size(); ++i) {
-        auto sit = impl_->senders.find(addrs[i]);
-        while (sit != impl_->senders.end() && !sit->second.by_nonce.empty() &&
-               sit->second.by_nonce.begin()->first < nonces[i]) {
-            const bool last = sit->second.by_nonce.size() == 1;
-            impl_->erase_locked(sit, sit->second.by_nonce.begin());
-            if (last) break;
+void TxPool::remove_committed(std::span<const Hash256> included,
+                              std::span<const Address> block_senders,
+                              const AccountReader& state) {
+    std::vector<Address> addrs;
+    {
+        std::lock_guard lk(impl_->mu);
+        impl_->commits.fetch_add(1, std::memory_order_relaxed);
+        impl_->erase_included_locked(included);
+        addrs.reserve(block_senders.size() + impl_->suspects.size());
+        for (const Address& a : block_senders) {
+            if (impl_->senders.contains(a)) addrs.push_back(a);
         }
+        for (const Address& a : impl_->suspects) {
+            if (impl_->senders.contains(a)) addrs.push_back(a);
+        }
+        impl_->suspects.clear();
     }
+    // One read per sender: a block usually carries several txs of one sender.
+    std::sort(addrs.begin(), addrs.end());
+    addrs.erase(std::unique(addrs.begin(), addrs.end()), addrs.end());
+    impl_->prune(addrs, state);
 }
 
 void TxPool::set_base_fee(const U256& base_fee) {
@@ -602,7 +745,7 @@ namespace {
 // The end of the run of consecutive nonces starting at `from` (from itself if absent).
 uint64_t run_end(const SenderQueue& q, uint64_t from) {
     uint64_t n = from;
-    for (auto it = q.by_nonce.find(from); it != q.by_nonce.end() && it->first == n; ++it) {
+    for (auto it = q.find(from); it != q.txs.end() && it->nonce == n; ++it) {
         if (n == UINT64_MAX) break;
         ++n;
     }
@@ -614,7 +757,7 @@ std::optional<uint64_t> TxPool::pending_nonce(const Address& sender) const {
     std::lock_guard lk(impl_->mu);
     auto sit = impl_->senders.find(sender);
     if (sit == impl_->senders.end()) return std::nullopt;
-    return run_end(sit->second, sit->second.by_nonce.begin()->first);
+    return run_end(sit->second, sit->second.txs.front().nonce);
 }
 
 uint64_t TxPool::pending_nonce(const Address& sender, const AccountReader& state) const {

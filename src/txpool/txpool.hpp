@@ -7,8 +7,8 @@
 // Admission errors carry go-ethereum's texts (core/txpool/errors.go, core/error.go): ethers and
 // its users match on them.
 //
-// Determinism: pending() depends only on the pool's contents (arrival sequence numbers and
-// ordered maps), never on hash-map iteration order.
+// Determinism: pending() depends only on the pool's contents (arrival sequence numbers, which
+// are unique, and nonces), never on hash-map iteration order.
 //
 // Thread-safety: a TxPool is thread-safe. Decoding and signature recovery run outside the pool
 // lock (add_batch spreads them over the pool's own fixed worker threads, joined by the
@@ -131,8 +131,15 @@ public:
                                    const AccountReader& state) const;
 
     // After a block commit: drops the included txs and every tx whose nonce is now below the
-    // sender's state nonce; keeps the rest.
+    // sender's state nonce; keeps the rest. Reads the nonce of every sender in the pool.
     void remove_committed(std::span<const Hash256> included, const AccountReader& state);
+    // The same, reading only the nonces of `block_senders` (the senders of the committed
+    // block's txs: the only accounts whose nonces a block moves, since an account with code
+    // cannot send (EIP-3607) and set-code transactions (EIP-7702) are not admitted) and of
+    // senders admitted while a commit was under way. Every commit must be followed by a call
+    // of either form.
+    void remove_committed(std::span<const Hash256> included,
+                          std::span<const Address> block_senders, const AccountReader& state);
 
     // The new block's base fee (EIP-1559) and gas limit, for admission from now on. Pooled
     // txs are not re-checked.
