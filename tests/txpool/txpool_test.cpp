@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // TxPool under both suites: every admission rejection with its exact (geth) text and in its
 // order, replacement at the price-bump boundary, nonce gaps, pending() order and limits,
-// remove_committed, eviction when full.
+// remove_committed (also with the block's senders), eviction when full.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "codec/abi.hpp"
 #include "protocol/limits.hpp"
@@ -39,7 +42,8 @@ protected:
     Signer signer() { return make_signer(suite(), rng_); }
 
     // The error of adding raw, or "" if it was admitted.
-    static std::string add_error(TxPool& pool, const Bytes& raw, const MapReader& state) {
+    static std::string add_error(TxPool& pool, const Bytes& raw,
+                                 const txpool::AccountReader& state) {
         auto r = pool.add(raw, state);
         return r ? std::string() : r.error().message;
     }
@@ -376,6 +380,125 @@ TEST_P(TxPoolTest, RemoveCommitted) {
     EXPECT_EQ(pool->bytes(), 0u);
     EXPECT_EQ(pool->pending_nonce(a.address), std::nullopt);
     EXPECT_EQ(add_code(*pool, ra[3], state_), AddCode::kNonceTooLow);
+}
+
+namespace {
+// Counts the nonce reads per account, and runs `hook` (once) inside the next account() read,
+// after reading: a commit that lands while an admission is between its state read and the pool.
+class CountingReader : public txpool::AccountReader {
+public:
+    explicit CountingReader(const MapReader& base) : base_(base) {}
+    uint64_t nonce(const Address& a) const override {
+        ++nonce_reads[a];
+        return base_.nonce(a);
+    }
+    U256 balance(const Address& a) const override { return base_.balance(a); }
+    txpool::AccountState account(const Address& a) const override {
+        txpool::AccountState s{base_.nonce(a), base_.balance(a)};
+        if (hook) std::exchange(hook, nullptr)();
+        return s;
+    }
+    mutable std::map<Address, int> nonce_reads;
+    mutable std::function<void()> hook;
+
+private:
+    const MapReader& base_;
+};
+}  // namespace
+
+TEST_P(TxPoolTest, RemoveCommittedWithTheBlockSendersReadsOnlyThem) {
+    auto pool = make_pool();
+    const Signer a = signer();
+    const Signer b = signer();
+    const Signer c = signer();
+    std::vector<Bytes> ra, rb;
+    for (uint64_t n = 0; n < 4; ++n) {
+        ra.push_back(raw_tx(a, {.nonce = n}));
+        rb.push_back(raw_tx(b, {.nonce = n}));
+        ASSERT_EQ(add_error(*pool, ra.back(), state_), "");
+        ASSERT_EQ(add_error(*pool, rb.back(), state_), "");
+    }
+    const Bytes rc = raw_tx(c, {.nonce = 0});
+    ASSERT_EQ(add_error(*pool, rc, state_), "");
+    // The block: a0, a1, b0, and b's nonce 1 from a tx this pool never saw.
+    state_.set(a.address, 2);
+    state_.set(b.address, 2);
+    CountingReader reader(state_);
+    const std::vector<Hash256> included{suite().hash(ra[0]), suite().hash(ra[1]),
+                                        suite().hash(rb[0]), Hash256{}};
+    const std::vector<Address> block_senders{a.address, b.address, a.address, b.address};
+    pool->remove_committed(included, block_senders, reader);
+    EXPECT_EQ(reader.nonce_reads, (std::map<Address, int>{{a.address, 1}, {b.address, 1}}));
+    EXPECT_EQ(pool->size(), 5u);
+    EXPECT_EQ(pool->get(suite().hash(rb[1])), nullptr);
+    EXPECT_NE(pool->get(suite().hash(ra[2])), nullptr);
+    EXPECT_NE(pool->get(suite().hash(rb[2])), nullptr);
+    size_t bytes = rc.size();
+    for (size_t i : {2, 3})
+        bytes += ra[i].size() + rb[i].size();
+    EXPECT_EQ(pool->bytes(), bytes);
+    // c is not read unless it is a block sender.
+    state_.set(c.address, 1);
+    pool->remove_committed({}, {}, reader);
+    EXPECT_NE(pool->get(suite().hash(rc)), nullptr);
+    const std::vector<Address> just_c{c.address};
+    pool->remove_committed({}, just_c, reader);
+    EXPECT_EQ(pool->get(suite().hash(rc)), nullptr);
+    EXPECT_EQ(pool->size(), 4u);
+}
+
+TEST_P(TxPoolTest, SenderAdmittedAcrossACommitIsReadAgainByTheNext) {
+    auto pool = make_pool();
+    const Signer d = signer();
+    const Bytes d0 = raw_tx(d, {.nonce = 0});
+    CountingReader reader(state_);
+    // add() reads d's nonce 0; then d0 (another copy of it, as far as the pool knows) commits
+    // and remove_committed runs before add() reaches the pool.
+    reader.hook = [&] {
+        state_.set(d.address, 1);
+        pool->remove_committed({}, {}, reader);
+    };
+    ASSERT_EQ(add_error(*pool, d0, reader), "");
+    EXPECT_NE(pool->get(suite().hash(d0)), nullptr);
+    // No block sender named: d is read anyway, and its stale tx goes.
+    pool->remove_committed({}, {}, reader);
+    EXPECT_EQ(reader.nonce_reads[d.address], 1);
+    EXPECT_EQ(pool->size(), 0u);
+    EXPECT_EQ(add_code(*pool, d0, state_), AddCode::kNonceTooLow);
+}
+
+TEST_P(TxPoolTest, EvictionAfterThePoolDrainedAndRefilled) {
+    auto pool = make_pool({.max_txs = 4});
+    const Signer a = signer();
+    const Signer b = signer();
+    const Signer c = signer();
+    const Signer d = signer();
+    std::vector<Bytes> ra, rb;
+    for (uint64_t n = 0; n < 4; ++n) {
+        ra.push_back(raw_tx(a, {.nonce = n}));
+        rb.push_back(raw_tx(b, {.nonce = n}));
+    }
+    for (size_t i : {0, 1, 2})
+        ASSERT_EQ(add_error(*pool, ra[i], state_), "");
+    ASSERT_EQ(add_error(*pool, rb[0], state_), "");
+    // Full: c0 evicts a2.
+    ASSERT_EQ(add_error(*pool, raw_tx(c, {}), state_), "");
+    EXPECT_EQ(pool->get(suite().hash(ra[2])), nullptr);
+    // a and b commit: only c0 is left, under half of the limit.
+    state_.set(a.address, 2);
+    state_.set(b.address, 1);
+    const std::vector<Hash256> included{suite().hash(ra[0]), suite().hash(ra[1]),
+                                        suite().hash(rb[0])};
+    pool->remove_committed(included, state_);
+    ASSERT_EQ(pool->size(), 1u);
+    // Refilled by b (3 txs): d0 evicts b's newest, not a sender that left.
+    for (size_t i : {1, 2, 3})
+        ASSERT_EQ(add_error(*pool, rb[i], state_), "");
+    ASSERT_EQ(add_error(*pool, raw_tx(d, {}), state_), "");
+    EXPECT_EQ(pool->get(suite().hash(rb[3])), nullptr);
+    EXPECT_NE(pool->get(suite().hash(rb[2])), nullptr);
+    EXPECT_EQ(pool->size(), 4u);
+    EXPECT_EQ(pool->stats().evicted, 2u);
 }
 
 TEST_P(TxPoolTest, EvictsTheNewestTxsOfTheLargestSender) {
