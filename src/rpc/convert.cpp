@@ -328,6 +328,157 @@ Json receipt_to_json(const ReceiptView& r) {
     return j;
 }
 
+namespace {
+
+// "00".."ff": one table lookup per byte instead of two per digit.
+struct HexPairs {
+    char pairs[256][2];
+    constexpr HexPairs() : pairs() {
+        constexpr char kDigits[] = "0123456789abcdef";
+        for (int i = 0; i < 256; ++i) {
+            pairs[i][0] = kDigits[i >> 4];
+            pairs[i][1] = kDigits[i & 15];
+        }
+    }
+};
+constexpr HexPairs kHex;
+
+void append_hex_digits(std::string& out, BytesView b) {
+    const size_t at = out.size();
+    out.resize(at + 2 * b.size());
+    char* p = out.data() + at;
+    for (uint8_t byte : b) {
+        p[0] = kHex.pairs[byte][0];
+        p[1] = kHex.pairs[byte][1];
+        p += 2;
+    }
+}
+
+// "0x.." quoted, as quantity(v).
+void append_quantity_json(std::string& out, uint64_t v) {
+    char buf[1 + 2 + 16 + 1];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    *--p = '"';
+    do {
+        *--p = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    *--p = 'x';
+    *--p = '0';
+    *--p = '"';
+    out.append(p, size_t(end - p));
+}
+
+void append_quantity_json(std::string& out, const U256& v) {
+    if (v.fits_u64()) return append_quantity_json(out, v.low64());
+    out += '"';
+    out += v.to_hex();
+    out += '"';
+}
+
+// A member name with its quotes and colon, preceded by a comma unless it is the first.
+void append_key(std::string& out, std::string_view key, bool first = false) {
+    if (!first) out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+}
+
+template <size_t N>
+void append_optional_json(std::string& out, const std::optional<FixedBytes<N>>& v) {
+    if (v) {
+        append_data_json(out, v->view());
+    } else {
+        out += "null";
+    }
+}
+
+// Bytes of the JSON text of a receipt besides its logs, and of a log besides its data and
+// topics: enough to reserve once.
+constexpr size_t kReceiptTextBytes = 1024;
+constexpr size_t kLogTextBytes = 450;
+constexpr size_t kTopicTextBytes = 69;
+
+}  // namespace
+
+void append_data_json(std::string& out, BytesView b) {
+    out += "\"0x";
+    append_hex_digits(out, b);
+    out += '"';
+}
+
+// Member order: alphabetical, as nlohmann's std::map-backed objects print log_to_json.
+void append_log_json(std::string& out, const LogView& l) {
+    out.reserve(out.size() + kLogTextBytes + 2 * l.log.data.size() +
+                kTopicTextBytes * l.log.topics.size());
+    out += '{';
+    append_key(out, "address", true);
+    append_data_json(out, l.log.address.view());
+    append_key(out, "blockHash");
+    append_data_json(out, l.block_hash.view());
+    append_key(out, "blockNumber");
+    append_quantity_json(out, l.block_number);
+    append_key(out, "data");
+    append_data_json(out, l.log.data);
+    append_key(out, "logIndex");
+    append_quantity_json(out, uint64_t{l.log_index});
+    append_key(out, "removed");
+    out += "false";
+    append_key(out, "topics");
+    out += '[';
+    for (size_t i = 0; i < l.log.topics.size(); ++i) {
+        if (i > 0) out += ',';
+        append_data_json(out, l.log.topics[i].view());
+    }
+    out += ']';
+    append_key(out, "transactionHash");
+    append_data_json(out, l.tx_hash.view());
+    append_key(out, "transactionIndex");
+    append_quantity_json(out, uint64_t{l.tx_index});
+    out += '}';
+}
+
+// Member order: alphabetical, as receipt_to_json prints.
+void append_receipt_json(std::string& out, const ReceiptView& r) {
+    out.reserve(out.size() + kReceiptTextBytes);
+    out += '{';
+    append_key(out, "blockHash", true);
+    append_data_json(out, r.block_hash.view());
+    append_key(out, "blockNumber");
+    append_quantity_json(out, r.block_number);
+    append_key(out, "contractAddress");
+    append_optional_json(out, r.contract_address);
+    append_key(out, "cumulativeGasUsed");
+    append_quantity_json(out, r.cumulative_gas_used);
+    append_key(out, "effectiveGasPrice");
+    append_quantity_json(out, r.effective_gas_price);
+    append_key(out, "from");
+    append_data_json(out, r.from.view());
+    append_key(out, "gasUsed");
+    append_quantity_json(out, r.gas_used);
+    append_key(out, "logs");
+    out += '[';
+    for (size_t i = 0; i < r.logs.size(); ++i) {
+        if (i > 0) out += ',';
+        append_log_json(out, r.logs[i]);
+    }
+    out += ']';
+    append_key(out, "logsBloom");
+    append_data_json(out, BytesView(r.bloom.data(), r.bloom.size()));
+    append_key(out, "status");
+    append_quantity_json(out, uint64_t{r.success ? 1u : 0u});
+    append_key(out, "to");
+    append_optional_json(out, r.to);
+    append_key(out, "transactionHash");
+    append_data_json(out, r.tx_hash.view());
+    append_key(out, "transactionIndex");
+    append_quantity_json(out, uint64_t{r.tx_index});
+    append_key(out, "type");
+    append_quantity_json(out, uint64_t{static_cast<uint8_t>(r.type)});
+    out += '}';
+}
+
 Json header_to_json(const protocol::BlockHeader& h, const Hash256& hash,
                     const crypto::CryptoSuite& suite) {
     static constexpr uint8_t kZeroNonce[8] = {};

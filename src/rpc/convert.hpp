@@ -46,6 +46,14 @@ std::string data_hex(BytesView b);
 Json tx_to_json(const TxView& t);
 Json log_to_json(const LogView& l);
 Json receipt_to_json(const ReceiptView& r);
+// Direct writers for the hot path (eth_getBlockReceipts follows every block of a busy chain):
+// they append exactly receipt_to_json(r).dump() / log_to_json(l).dump() to out, byte for byte
+// (members in the same, alphabetical order), without building a Json DOM, whose allocations
+// and 512-digit logsBloom string cost more than the rest of the call.
+void append_receipt_json(std::string& out, const ReceiptView& r);
+void append_log_json(std::string& out, const LogView& l);
+// "0x" + the hex of b, quoted: the JSON text of data_hex(b).
+void append_data_json(std::string& out, BytesView b);
 // The header fields of a block (eth_subscribe newHeads prints exactly these).
 Json header_to_json(const protocol::BlockHeader& h, const Hash256& hash,
                     const crypto::CryptoSuite& suite);

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
@@ -190,6 +191,8 @@ public:
     }
 
     using Method = Result<Json, Error> (EthApi::*)(const Args&, Session&);
+    // The hot methods write their result as JSON text (RawJson, jsonrpc.hpp).
+    using RawMethod = Result<RawJson, Error> (EthApi::*)(const Args&, Session&);
 
     // ---- web3_, net_, simple eth_ ----
 
@@ -356,10 +359,12 @@ public:
         return quantity(gas);
     }
 
-    Result<Json, Error> send_raw_transaction(const Args& a, Session&) {
+    Result<RawJson, Error> send_raw_transaction(const Args& a, Session&) {
         XL_RPC_TRY(raw, required(a, 0, parse_data));
         XL_RPC_TRY(hash, backend_.send_raw_transaction(raw));
-        return data_hex(hash);
+        RawJson out;
+        append_data_json(out.text, hash.view());
+        return out;
     }
 
     // ---- transactions, receipts, blocks ----
@@ -370,10 +375,16 @@ public:
         return tx ? tx_to_json(*tx) : Json(nullptr);
     }
 
-    Result<Json, Error> get_transaction_receipt(const Args& a, Session&) {
+    Result<RawJson, Error> get_transaction_receipt(const Args& a, Session&) {
         XL_RPC_TRY(hash, required(a, 0, parse_hash));
         XL_RPC_TRY(r, backend_.receipt(hash));
-        return r ? receipt_to_json(*r) : Json(nullptr);
+        RawJson out;
+        if (r) {
+            append_receipt_json(out.text, *r);
+        } else {
+            out.text = "null";
+        }
+        return out;
     }
 
     Result<Json, Error> get_block_by_number(const Args& a, Session&) {
@@ -410,13 +421,22 @@ public:
         return tx_at(BlockRef::by_hash(hash), index);
     }
 
-    Result<Json, Error> get_block_receipts(const Args& a, Session&) {
+    Result<RawJson, Error> get_block_receipts(const Args& a, Session&) {
         XL_RPC_TRY(ref, required(a, 0, parse_block_ref));
         XL_RPC_TRY(rs, backend_.block_receipts(ref));
-        if (!rs) return Json(nullptr);
-        Json out = Json::array();
-        for (const auto& r : *rs)
-            out.push_back(receipt_to_json(r));
+        RawJson out;
+        if (!rs) {
+            out.text = "null";
+            return out;
+        }
+        // A receipt without logs is about 1 KB of text (its logsBloom alone 518 bytes).
+        out.text.reserve(2 + rs->size() * 1024);
+        out.text += '[';
+        for (size_t i = 0; i < rs->size(); ++i) {
+            if (i > 0) out.text += ',';
+            append_receipt_json(out.text, (*rs)[i]);
+        }
+        out.text += ']';
         return out;
     }
 
@@ -802,7 +822,7 @@ private:
 struct MethodEntry {
     const char* name;
     size_t max_args;
-    EthApi::Method fn;
+    std::variant<EthApi::Method, EthApi::RawMethod> fn;
 };
 
 // clang-format off
@@ -855,28 +875,44 @@ const MethodEntry kMethods[] = {
 
 #undef XL_RPC_TRY
 
+// A handler calling fn on api with the params checked against max arguments.
+template <typename H, typename Fn>
+H bind_method(const std::shared_ptr<EthApi>& api, size_t max, Fn fn) {
+    return [api, max, fn](const Json& params, Session& s) -> typename H::result_type {
+        auto args = Args::of(params, max);
+        if (!args) return unexpected(std::move(args).error());
+        return ((*api).*fn)(*args, s);
+    };
+}
+
 }  // namespace
 
-std::vector<std::pair<std::string, Handler>> make_eth_api(Backend& backend,
-                                                          const ApiConfig& config) {
+std::vector<std::pair<std::string, AnyHandler>> make_eth_api(Backend& backend,
+                                                             const ApiConfig& config) {
     auto api = std::make_shared<EthApi>(backend, config);
     backend.subscribe_blocks(
         [api](const BlockView& b, const std::vector<LogView>& logs) { api->on_block(b, logs); });
-    std::vector<std::pair<std::string, Handler>> out;
+    std::vector<std::pair<std::string, AnyHandler>> out;
     out.reserve(std::size(kMethods));
     for (const MethodEntry& m : kMethods) {
-        out.emplace_back(m.name, [api, m](const Json& params, Session& s) -> Result<Json, Error> {
-            auto args = Args::of(params, m.max_args);
-            if (!args) return unexpected(std::move(args).error());
-            return ((*api).*(m.fn))(*args, s);
-        });
+        if (const auto* fn = std::get_if<EthApi::Method>(&m.fn)) {
+            out.emplace_back(m.name, bind_method<Handler>(api, m.max_args, *fn));
+        } else {
+            out.emplace_back(m.name, bind_method<RawHandler>(api, m.max_args,
+                                                             std::get<EthApi::RawMethod>(m.fn)));
+        }
     }
     return out;
 }
 
 void register_eth_api(Dispatcher& dispatcher, Backend& backend, const ApiConfig& config) {
-    for (auto& [name, handler] : make_eth_api(backend, config))
-        dispatcher.add(std::move(name), std::move(handler));
+    for (auto& [name, handler] : make_eth_api(backend, config)) {
+        if (auto* raw = std::get_if<RawHandler>(&handler)) {
+            dispatcher.add_raw(std::move(name), std::move(*raw));
+        } else {
+            dispatcher.add(std::move(name), std::get<Handler>(std::move(handler)));
+        }
+    }
 }
 
 }  // namespace xl::rpc

@@ -19,6 +19,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "rpc/backend.hpp"
@@ -48,10 +49,13 @@ struct ApiConfig {
     std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
+// A method's handler: a Json result, or (the hot methods) a result written as JSON text.
+using AnyHandler = std::variant<Handler, RawHandler>;
+
 // The methods as (name, handler) pairs, sharing one filter and subscription state that is
 // registered with backend.subscribe_blocks here. The backend must outlive the handlers.
-std::vector<std::pair<std::string, Handler>> make_eth_api(Backend& backend,
-                                                          const ApiConfig& config = {});
+std::vector<std::pair<std::string, AnyHandler>> make_eth_api(Backend& backend,
+                                                             const ApiConfig& config = {});
 
 // Adds make_eth_api(backend, config) to the dispatcher.
 void register_eth_api(Dispatcher& dispatcher, Backend& backend, const ApiConfig& config = {});

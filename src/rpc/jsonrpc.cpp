@@ -32,8 +32,7 @@ std::string error_text(std::string_view id, const Error& e) {
     return out;
 }
 
-std::string result_text(std::string_view id, const Json& result) {
-    std::string body = dump(result);
+std::string result_text(std::string_view id, std::string_view body) {
     std::string out;
     out.reserve(body.size() + id.size() + 32);
     out += R"({"jsonrpc":"2.0","id":)";
@@ -137,9 +136,26 @@ Result<Call, Rejected> validate(const Json& r) {
     return call;
 }
 
+// Runs a handler of either kind: the result as JSON text, or the error.
+Result<std::string, Error> run_handler(const std::variant<Handler, RawHandler>& handler,
+                                       const Json& params, Session& session) {
+    if (const auto* raw = std::get_if<RawHandler>(&handler)) {
+        auto r = (*raw)(params, session);
+        if (!r) return unexpected(std::move(r).error());
+        return std::move(r->text);
+    }
+    auto r = std::get<Handler>(handler)(params, session);
+    if (!r) return unexpected(std::move(r).error());
+    return dump(*r);
+}
+
 }  // namespace
 
 void Dispatcher::add(std::string method, Handler handler) {
+    methods_.insert_or_assign(std::move(method), std::move(handler));
+}
+
+void Dispatcher::add_raw(std::string method, RawHandler handler) {
     methods_.insert_or_assign(std::move(method), std::move(handler));
 }
 
@@ -243,9 +259,10 @@ std::optional<std::string> Dispatcher::handle_one(const Json& request, Session& 
     }
     static const Json kNoParams;  // null
     const Json& params = call->params != nullptr ? *call->params : kNoParams;
-    std::optional<Result<Json, Error>> result;
+    // The result's JSON text, or the error.
+    std::optional<Result<std::string, Error>> result;
     try {
-        result.emplace(it->second(params, session));
+        result.emplace(run_handler(it->second, params, session));
     } catch (const std::exception& e) {
         result.emplace(unexpected(
             Error{kInternalError, std::string("internal error: ") + e.what(), std::nullopt}));
@@ -254,7 +271,7 @@ std::optional<std::string> Dispatcher::handle_one(const Json& request, Session& 
     }
     if (notification) return std::nullopt;
     if (!*result) return error_text(call->id, result->error());
-    return result_text(call->id, result->value());
+    return result_text(call->id, **result);
 }
 
 const Json* param(const Json& params, size_t i) noexcept {

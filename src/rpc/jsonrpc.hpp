@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -74,12 +75,22 @@ public:
 // the "result" member, or an Error.
 using Handler = std::function<Result<Json, Error>(const Json& params, Session& session)>;
 
+// A result already written as JSON text (one complete value, valid UTF-8), spliced into the
+// response as it is. Hot methods (eth_getBlockReceipts, eth_sendRawTransaction) write their
+// answer straight into a string rather than building a Json DOM only to dump it again. The
+// dispatcher does not re-check the text: it is ours, never client input.
+struct RawJson {
+    std::string text;
+};
+using RawHandler = std::function<Result<RawJson, Error>(const Json& params, Session& session)>;
+
 class Dispatcher {
 public:
     explicit Dispatcher(Limits limits = {}) : limits_(limits) {}
 
     // Registers a method (replacing any previous handler of that name).
     void add(std::string method, Handler handler);
+    void add_raw(std::string method, RawHandler handler);
     bool has(std::string_view method) const;
 
     // Answers a request body: a single request object or a batch array. Returns the response
@@ -105,7 +116,7 @@ private:
                                           bool response_full) const;
 
     Limits limits_;
-    std::map<std::string, Handler, std::less<>> methods_;
+    std::map<std::string, std::variant<Handler, RawHandler>, std::less<>> methods_;
 };
 
 // Helpers for handlers: the i-th positional parameter (params may be an array or null).

@@ -284,5 +284,58 @@ TEST(Dispatcher, AddReplacesAndParamHelpers) {
     EXPECT_EQ(invalid_params("bad").code, kInvalidParams);
 }
 
+TEST(Dispatcher, RawHandlerTextIsSplicedAsItIs) {
+    Dispatcher d;
+    int runs = 0;
+    d.add_raw("raw", [&](const Json& p, Session&) -> Result<RawJson, Error> {
+        ++runs;
+        if (p.is_array() && !p.empty() && p[0] == "fail") {
+            return unexpected(Error{kServerError, "refused", std::nullopt});
+        }
+        if (p.is_array() && !p.empty() && p[0] == "throw") throw std::runtime_error("bang");
+        // Member order and spacing as written: the dispatcher does not re-serialise.
+        return RawJson{R"({"z":1, "a":[true,null]})"};
+    });
+    FakeSession s;
+    EXPECT_EQ(*d.handle(R"({"jsonrpc":"2.0","id":"x","method":"raw","params":[]})", s),
+              R"({"jsonrpc":"2.0","id":"x","result":{"z":1, "a":[true,null]}})");
+    Json failed =
+        Json::parse(*d.handle(R"({"jsonrpc":"2.0","id":2,"method":"raw","params":["fail"]})", s));
+    EXPECT_EQ(failed["error"]["code"], kServerError);
+    EXPECT_EQ(failed["error"]["message"], "refused");
+    Json thrown =
+        Json::parse(*d.handle(R"({"jsonrpc":"2.0","id":3,"method":"raw","params":["throw"]})", s));
+    EXPECT_EQ(thrown["error"]["code"], kInternalError);
+    EXPECT_EQ(thrown["error"]["message"], "internal error: bang");
+    // A notification runs and answers nothing; in a batch raw and Json results mix in order.
+    runs = 0;
+    EXPECT_FALSE(d.handle(R"({"jsonrpc":"2.0","method":"raw"})", s));
+    EXPECT_EQ(runs, 1);
+    d.add("json", [](const Json&, Session&) -> Result<Json, Error> { return Json(7); });
+    Json batch = Json::parse(*d.handle(
+        R"([{"jsonrpc":"2.0","id":1,"method":"raw"},{"jsonrpc":"2.0","method":"raw"},
+            {"jsonrpc":"2.0","id":2,"method":"json"}])",
+        s));
+    ASSERT_EQ(batch.size(), 2u);
+    EXPECT_EQ(batch[0]["result"]["a"], Json::parse("[true,null]"));
+    EXPECT_EQ(batch[1]["result"], 7);
+    // add and add_raw replace each other.
+    d.add("raw", [](const Json&, Session&) -> Result<Json, Error> { return Json(8); });
+    EXPECT_EQ(Json::parse(*d.handle(R"({"jsonrpc":"2.0","id":1,"method":"raw"})", s))["result"], 8);
+    d.add_raw("json", [](const Json&, Session&) -> Result<RawJson, Error> { return RawJson{"9"}; });
+    EXPECT_EQ(*d.handle(R"({"jsonrpc":"2.0","id":1,"method":"json"})", s),
+              R"({"jsonrpc":"2.0","id":1,"result":9})");
+}
+
+TEST(Dispatcher, RawResultOverLimitBecomesAnError) {
+    Dispatcher d(Limits{.max_response_bytes = 100});
+    d.add_raw("big", [](const Json&, Session&) -> Result<RawJson, Error> {
+        return RawJson{"\"" + std::string(80, 'x') + "\""};
+    });
+    FakeSession s;
+    auto single = Json::parse(*d.handle(R"({"jsonrpc":"2.0","id":1,"method":"big"})", s));
+    EXPECT_EQ(single["error"]["message"], "response too large: 116 > 100 bytes");
+}
+
 }  // namespace
 }  // namespace xl::rpc
