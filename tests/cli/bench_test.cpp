@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/bench_json.hpp"
 #include "cli/commands.hpp"
 #include "storage/test_util.hpp"
 
@@ -218,6 +219,142 @@ TEST(Bench, NodeWithoutStatusUsesTheFlag) {
         const std::string e = bench_error(at(hardhat, {"--crypto", suite}));
         EXPECT_NE(e.find("cannot read /nonexistent"), std::string::npos) << suite << ": " << e;
     }
+}
+
+// ---- the hot loop's JSON (cli/bench_json.hpp) ----
+
+using xl::cli::scan_batch_strings;
+using xl::cli::scan_block_receipts;
+
+// A receipt as the node prints it, with the fields the scanner passes over.
+std::string receipt_text(const std::string& hash, const std::string& status,
+                         const std::string& logs = "[]") {
+    return R"({"blockHash":"0x01","contractAddress":null,"effectiveGasPrice":"0x1","logs":)" +
+           logs + R"(,"logsBloom":"0x)" + std::string(512, '0') + R"(","status":")" + status +
+           R"(","to":{"nested":[1,{"status":"0x0"}]},"transactionHash":")" + hash + R"("})";
+}
+
+std::string receipts_response(const std::string& result) {
+    return R"({"jsonrpc":"2.0","id":1,"result":)" + result + "}";
+}
+
+TEST(BenchJson, BatchRequestIsTheBatchNlohmannWouldWrite) {
+    const std::string text =
+        xl::cli::batch_request("eth_sendRawTransaction", {R"(["0x02f8"])", R"(["0xab"])"});
+    const auto j = nlohmann::json::parse(text);
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(
+        j[1],
+        nlohmann::json::parse(
+            R"({"jsonrpc":"2.0","id":1,"method":"eth_sendRawTransaction","params":["0xab"]})"));
+    EXPECT_EQ(xl::cli::batch_request("m", {}), "[]");
+}
+
+TEST(BenchJson, ReceiptsKeepHashStatusAndLogCount) {
+    const std::string logs =
+        R"([{"address":"0x11","topics":["0x22"]},{"address":"0x33","topics":[]}])";
+    auto r = scan_block_receipts(receipts_response("[" + receipt_text("0xaa", "0x1") + "," +
+                                                   receipt_text("0xbb", "0x0", logs) + "]"));
+    ASSERT_TRUE(r) << r.error();
+    ASSERT_TRUE(r->available);
+    EXPECT_FALSE(r->rpc_error);
+    ASSERT_EQ(r->receipts.size(), 2u);
+    EXPECT_EQ(r->receipts[0].tx_hash, "0xaa");
+    EXPECT_EQ(r->receipts[0].status, "0x1");  // not the nested "status" inside "to"
+    EXPECT_EQ(r->receipts[0].logs, 0u);
+    EXPECT_EQ(r->receipts[1].status, "0x0");
+    EXPECT_EQ(r->receipts[1].logs, 2u);
+    // The result members in any order; an empty block.
+    r = scan_block_receipts(R"({"result":[],"id":1,"jsonrpc":"2.0"})");
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_TRUE(r->available);
+    EXPECT_TRUE(r->receipts.empty());
+}
+
+TEST(BenchJson, NullResultOrErrorIsNotAvailable) {
+    auto r = scan_block_receipts(receipts_response("null"));
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_FALSE(r->available);
+    r = scan_block_receipts(
+        R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"the method eth_getBlockReceipts does not exist/is not available","data":{"result":[1]}}})");
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_FALSE(r->available);
+    EXPECT_TRUE(r->rpc_error);
+}
+
+TEST(BenchJson, MalformedReceiptsAreErrorsThatSayWhat) {
+    auto error = [](const std::string& body) {
+        auto r = scan_block_receipts(body);
+        EXPECT_FALSE(r) << body;
+        return r ? std::string() : r.error();
+    };
+    EXPECT_EQ(error(receipts_response("[" + receipt_text("0xaa", "0x1")))
+                  .rfind("invalid JSON at byte", 0),
+              0u);
+    EXPECT_NE(error("").find("invalid JSON"), std::string::npos);
+    EXPECT_EQ(error("[]"), "expected a JSON-RPC response object, got an array");
+    EXPECT_EQ(error(receipts_response(R"("0x1")")),
+              "the result is a string, expected an array of receipts or null");
+    EXPECT_EQ(error(receipts_response("[" + receipt_text("0xaa", "0x1") + ",7]")),
+              "receipt 1 is a number, not an object");
+    EXPECT_EQ(error(receipts_response(R"([{"status":"0x1"}])")),
+              "receipt 0 has no transactionHash");
+    EXPECT_EQ(error(receipts_response(R"([{"transactionHash":"0xaa"}])")),
+              "receipt 0 has no status");
+    EXPECT_EQ(error(receipts_response(R"([{"transactionHash":"0xaa","status":1}])")),
+              "receipt 0: status is a number, not a string");
+    EXPECT_EQ(error(receipts_response(R"([{"transactionHash":null,"status":"0x1"}])")),
+              "receipt 0: transactionHash is null, not a string");
+    EXPECT_EQ(error(receipts_response(R"([{"transactionHash":"0xaa","status":"0x1","logs":{}}])")),
+              "receipt 0: logs is an object");
+    // Trailing garbage after a complete response.
+    EXPECT_EQ(error(receipts_response("[]") + "x").rfind("invalid JSON at byte", 0), 0u);
+}
+
+std::string send_response(size_t id, const std::string& hash) {
+    return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":")" + hash + R"("})";
+}
+
+TEST(BenchJson, BatchResultsComeBackById) {
+    auto r = scan_batch_strings(
+        "[" + send_response(1, "0xbb") + "," + send_response(0, "0xaa") + "]", 2);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->first_error, 2u);
+    EXPECT_EQ(r->results, (std::vector<std::string>{"0xaa", "0xbb"}));
+    r = scan_batch_strings(
+        "[" + send_response(0, "0xaa") +
+            R"(,{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"nonce too low","data":{"id":9}}}])",
+        2);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->first_error, 1u);
+    EXPECT_EQ(r->results[0], "0xaa");
+}
+
+TEST(BenchJson, MalformedBatchesAreErrorsThatSayWhat) {
+    auto error = [](const std::string& body, size_t n) {
+        auto r = scan_batch_strings(body, n);
+        EXPECT_FALSE(r) << body;
+        return r ? std::string() : r.error();
+    };
+    const std::string a = send_response(0, "0xaa"), b = send_response(1, "0xbb");
+    EXPECT_EQ(
+        error(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32005,"message":"batch too large"}})",
+              2),
+        "expected a batch response (an array), got an object");
+    EXPECT_EQ(error("[" + a + "]", 2), "1 responses to 2 calls");
+    EXPECT_EQ(error("[" + a + "," + b + "," + a + "]", 2), "more than 2 responses");
+    EXPECT_EQ(error("[" + a + "," + a + "]", 2), "response 1: id 0 answered twice");
+    EXPECT_EQ(error("[" + a + "," + send_response(2, "0xcc") + "]", 2),
+              "response 1: id is not one of 0..1 (absent, negative, fractional or too large)");
+    EXPECT_EQ(error(R"([{"jsonrpc":"2.0","id":-1,"result":"0xaa"}])", 1),
+              "response 0: id is not one of 0..0 (absent, negative, fractional or too large)");
+    EXPECT_EQ(error(R"([{"jsonrpc":"2.0","id":"0","result":"0xaa"}])", 1),
+              "response 0: id is a string, not a request id");
+    EXPECT_EQ(error(R"([{"jsonrpc":"2.0","id":0,"result":5}])", 1),
+              "response 0: result is a number, not a string");
+    EXPECT_EQ(error(R"([{"jsonrpc":"2.0","id":0}])", 1), "response 0: neither result nor error");
+    EXPECT_EQ(error("[" + a + ",3]", 2), "response 1 is a number, not an object");
+    EXPECT_EQ(error("[" + a, 1).rfind("invalid JSON at byte", 0), 0u);
 }
 
 }  // namespace
