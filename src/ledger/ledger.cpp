@@ -82,12 +82,6 @@ Bytes certificate_key(uint64_t height) {
     return k;
 }
 
-// kReceipts: block hash || be32(index), so one block's receipts are one prefix, in order.
-Bytes receipt_key(const Hash256& block, uint32_t index) {
-    Bytes k = block.to_vector();
-    put_be(k, index, 4);
-    return k;
-}
 
 Bytes schema_value() {
     Bytes v;
@@ -103,29 +97,107 @@ Bytes chain_id_value(uint64_t chain_id) {
 
 // ---- values ----
 
-// RLP([receipt (Receipt::encode as a string), gasUsed, from, contractAddress (empty if none),
-//      effectiveGasPrice, firstLogIndex]).
-Bytes encode_record(const ReceiptRecord& r) {
+// kReceipts: block hash || be32(index of its first receipt) -> RLP([record, ...]): a block's
+// receipts in order, in chunks of about kReceiptChunkBytes (a typical block is one key, not one
+// per transaction, and no chunk nears the storage value limit however large the logs). A record is
+// RLP([type, status, cumulativeGasUsed, logs, gasUsed, from, contractAddress (empty if none),
+//      effectiveGasPrice, firstLogIndex]) with logs = [[address, [topic, ...], data], ...].
+// The 256-byte bloom is not stored: it is a function of the logs (protocol::bloom_of),
+// recomputed when a record is read.
+constexpr size_t kReceiptChunkBytes = size_t{1} << 20;
+
+Bytes receipt_key(const Hash256& block, uint32_t first_index) {
+    Bytes k = block.to_vector();
+    put_be(k, first_index, 4);
+    return k;
+}
+
+void add_record(rlp::ListBuilder& out, const ReceiptRecord& r) {
+    rlp::ListBuilder logs;
+    for (const protocol::Log& l : r.receipt.logs) {
+        rlp::ListBuilder topics;
+        for (const Hash256& t : l.topics)
+            topics.add_string(t);
+        rlp::ListBuilder entry;
+        entry.add_string(l.address).add_list(topics).add_string(l.data);
+        logs.add_list(entry);
+    }
     rlp::ListBuilder b;
-    b.add_string(r.receipt.encode()).add_uint(r.gas_used).add_string(r.from);
+    b.add_uint(uint64_t{static_cast<uint8_t>(r.receipt.type)})
+        .add_uint(uint64_t{r.receipt.success ? 1u : 0u})
+        .add_uint(r.receipt.cumulative_gas_used)
+        .add_list(logs)
+        .add_uint(r.gas_used)
+        .add_string(r.from);
     if (r.contract_address) {
         b.add_string(*r.contract_address);
     } else {
         b.add_string(BytesView{});
     }
     b.add_uint(r.effective_gas_price).add_uint(uint64_t{r.first_log_index});
-    return b.finish();
+    out.add_list(b);
 }
 
-std::optional<ReceiptRecord> decode_record(BytesView in) {
-    auto list = rlp::open_list(in);
+// Adds the chunks of a block's receipts to batch.
+void put_receipts(storage::WriteBatch& batch, const Hash256& block,
+                  std::span<const ReceiptRecord> rs) {
+    rlp::ListBuilder chunk;
+    size_t first = 0;
+    for (size_t i = 0; i < rs.size(); ++i) {
+        add_record(chunk, rs[i]);
+        if (chunk.payload().size() >= kReceiptChunkBytes || i + 1 == rs.size()) {
+            batch.put(storage::Column::kReceipts, receipt_key(block, static_cast<uint32_t>(first)),
+                      chunk.finish());
+            chunk = rlp::ListBuilder();
+            first = i + 1;
+        }
+    }
+}
+
+std::optional<protocol::Log> decode_log(rlp::Reader& logs) {
+    auto entry = logs.read_list();
+    if (!entry) return std::nullopt;
+    protocol::Log l;
+    auto address = entry->read_fixed<20>();
+    auto topics = entry->read_list();
+    if (!address || !topics) return std::nullopt;
+    l.address = *address;
+    while (!topics->empty()) {
+        auto t = topics->read_fixed<32>();
+        if (!t || l.topics.size() == protocol::kMaxLogTopics) return std::nullopt;
+        l.topics.push_back(*t);
+    }
+    auto data = entry->read_string();
+    if (!data || !entry->finish()) return std::nullopt;
+    l.data.assign(data->begin(), data->end());
+    return l;
+}
+
+// One record (the item's whole encoding).
+std::optional<ReceiptRecord> decode_record(BytesView item) {
+    auto list = rlp::open_list(item);
     if (!list) return std::nullopt;
     ReceiptRecord r;
-    auto receipt = list->read_string();
-    if (!receipt) return std::nullopt;
-    auto decoded = protocol::Receipt::decode(*receipt);
-    if (!decoded) return std::nullopt;
-    r.receipt = std::move(*decoded);
+    auto type = list->read_u64();
+    auto status = list->read_u64();
+    auto cumulative = list->read_u64();
+    auto logs = list->read_list();
+    if (!type || !status || !cumulative || !logs || *status > 1) return std::nullopt;
+    using protocol::TxType;
+    if (*type != uint64_t{static_cast<uint8_t>(TxType::kLegacy)} &&
+        *type != uint64_t{static_cast<uint8_t>(TxType::kAccessList)} &&
+        *type != uint64_t{static_cast<uint8_t>(TxType::kDynamicFee)} &&
+        *type != uint64_t{static_cast<uint8_t>(TxType::kSm)})
+        return std::nullopt;
+    r.receipt.type = static_cast<protocol::TxType>(*type);
+    r.receipt.success = *status == 1;
+    r.receipt.cumulative_gas_used = *cumulative;
+    while (!logs->empty()) {
+        auto l = decode_log(*logs);
+        if (!l) return std::nullopt;
+        r.receipt.logs.push_back(std::move(*l));
+    }
+    r.receipt.bloom = protocol::bloom_of(r.receipt.logs);
     auto gas = list->read_u64();
     auto from = list->read_fixed<20>();
     auto contract = list->read_string();
@@ -144,6 +216,21 @@ std::optional<ReceiptRecord> decode_record(BytesView in) {
     r.first_log_index = static_cast<uint32_t>(*first);
     return r;
 }
+
+// Appends the records of one chunk to out; false if the chunk does not decode.
+bool decode_chunk(BytesView in, std::vector<ReceiptRecord>& out) {
+    auto list = rlp::open_list(in);
+    if (!list) return false;
+    while (!list->empty()) {
+        auto item = list->read_raw();
+        if (!item) return false;
+        auto r = decode_record(*item);
+        if (!r) return false;
+        out.push_back(std::move(*r));
+    }
+    return true;
+}
+
 
 Bytes encode_location(const TxLocation& l) {
     rlp::ListBuilder b;
@@ -184,6 +271,33 @@ LedgerError corrupt(std::string_view what, const Hash256& h) {
     return err(Code::kCorrupt, std::string(what) + " of block " + to_hex(h));
 }
 
+// Calls f(index, record item) for a block's receipts in order, from its chunks, until f returns
+// false. Every chunk must start where the previous one ended (the first at 0) and decode as a
+// list; kCorrupt otherwise. `count`, if given, receives how many records were visited.
+template <typename F>
+Result<void, LedgerError> visit_receipts(const storage::Kv& kv, const Hash256& block, F&& f,
+                                         size_t* count = nullptr) {
+    auto it = kv.iterate(storage::Column::kReceipts, block);
+    uint32_t next = 0;
+    bool more = true;
+    for (it->seek_to_first(); more && it->valid(); it->next()) {
+        const BytesView key = it->key();
+        if (key.size() != 36 || receipt_key(block, next) != Bytes(key.begin(), key.end()))
+            return unexpected(corrupt("receipt keys damaged", block));
+        auto list = rlp::open_list(it->value());
+        if (!list || list->empty()) return unexpected(corrupt("receipt damaged", block));
+        while (more && !list->empty()) {
+            auto item = list->read_raw();
+            if (!item) return unexpected(corrupt("receipt damaged", block));
+            more = f(next, *item);
+            ++next;
+        }
+    }
+    if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
+    if (count) *count = next;
+    return {};
+}
+
 #define XL_L_ASSIGN(lhs, expr)                            \
     do {                                                  \
         auto xl_l_r_ = (expr);                            \
@@ -214,10 +328,7 @@ void put_block(storage::WriteBatch& batch, const Hash256& hash, const protocol::
     batch.put(Column::kBlocks, prefixed(kHeaderPrefix, hash), block.header.encode());
     batch.put(Column::kBlocks, prefixed(kBodyPrefix, hash),
               protocol::encode_transactions(block.transactions));
-    for (size_t i = 0; i < receipts.size(); ++i) {
-        batch.put(Column::kReceipts, receipt_key(hash, static_cast<uint32_t>(i)),
-                  encode_record(receipts[i]));
-    }
+    put_receipts(batch, hash, receipts);
     for (size_t i = 0; i < tx_hashes.size(); ++i) {
         const TxLocation loc{block.header.number, hash, static_cast<uint32_t>(i)};
         batch.put(Column::kIndex, prefixed(kTxPrefix, tx_hashes[i]), encode_location(loc));
@@ -278,12 +389,16 @@ Hash256 transactions_root(const crypto::CryptoSuite& suite,
     return *root;
 }
 
-Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
-                                           std::span<const protocol::Receipt> rs) {
+namespace {
+
+// The receipts root of n receipts, receipt(i) giving the i-th.
+template <typename Get>
+Result<Hash256, LedgerError> receipts_root_of(const crypto::CryptoSuite& suite, size_t n,
+                                              Get&& receipt) {
     std::vector<Bytes> items;
-    items.reserve(rs.size());
-    for (size_t i = 0; i < rs.size(); ++i) {
-        items.push_back(rs[i].encode());
+    items.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        items.push_back(receipt(i).encode());
         if (items.back().size() > protocol::kMaxReceiptSize) {
             return unexpected(err(Code::kInvalidBlock, "receipt " + std::to_string(i) + " is " +
                                                            std::to_string(items.back().size()) +
@@ -296,13 +411,18 @@ Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
     return *root;
 }
 
+}  // namespace
+
+Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
+                                           std::span<const protocol::Receipt> rs) {
+    return receipts_root_of(suite, rs.size(),
+                            [&](size_t i) -> const protocol::Receipt& { return rs[i]; });
+}
+
 Result<Hash256, LedgerError> receipts_root(const crypto::CryptoSuite& suite,
                                            std::span<const ReceiptRecord> rs) {
-    std::vector<protocol::Receipt> plain;
-    plain.reserve(rs.size());
-    for (const ReceiptRecord& r : rs)
-        plain.push_back(r.receipt);
-    return receipts_root(suite, std::span<const protocol::Receipt>(plain));
+    return receipts_root_of(suite, rs.size(),
+                            [&](size_t i) -> const protocol::Receipt& { return rs[i].receipt; });
 }
 
 // ---- Ledger ----
@@ -412,15 +532,14 @@ Result<void, LedgerError> Ledger::load_head() {
         return unexpected(corrupt("number index wrong", hash));
     }
     // Every receipt of the head block, and no more: present and decodable.
-    auto it = kv_->iterate(storage::Column::kReceipts, hash);
     size_t count = 0;
-    for (it->seek_to_first(); it->valid(); it->next()) {
-        if (it->key().size() != 36 || !decode_record(it->value())) {
-            return unexpected(corrupt("receipt damaged", hash));
-        }
-        ++count;
-    }
-    if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
+    bool damaged = false;
+    auto v = visit_receipts(
+        *kv_, hash,
+        [&](uint32_t, BytesView item) { return decode_record(item) ? true : !(damaged = true); },
+        &count);
+    if (!v) return unexpected(v.error());
+    if (damaged) return unexpected(corrupt("receipt damaged", hash));
     if (count != body->size()) return unexpected(corrupt("receipts incomplete", hash));
     // Every block after the genesis is committed with its certificate, in the same write.
     if (header->number > 0) {
@@ -540,34 +659,38 @@ Result<std::optional<std::vector<ReceiptRecord>>, LedgerError> Ledger::receipts(
     XL_L_ASSIGN(h, header(block_hash));
     if (!h) return Out{};
     std::vector<ReceiptRecord> out;
-    auto it = kv_->iterate(storage::Column::kReceipts, block_hash);
-    for (it->seek_to_first(); it->valid(); it->next()) {
-        // Keys are hash || be32(index): in order, and the index must be the next one.
-        const BytesView key = it->key();
-        if (key.size() != 36 || receipt_key(block_hash, static_cast<uint32_t>(out.size())) !=
-                                    Bytes(key.begin(), key.end())) {
-            return unexpected(corrupt("receipt keys damaged", block_hash));
-        }
-        auto r = decode_record(it->value());
-        if (!r) return unexpected(corrupt("receipt damaged", block_hash));
+    bool damaged = false;
+    auto v = visit_receipts(*kv_, block_hash, [&](uint32_t, BytesView item) {
+        auto r = decode_record(item);
+        if (!r) return !(damaged = true);
         out.push_back(std::move(*r));
-    }
-    if (auto st = it->status(); !st) return unexpected(from_storage(st.error(), "receipts"));
+        return true;
+    });
+    if (!v) return unexpected(v.error());
+    if (damaged) return unexpected(corrupt("receipt damaged", block_hash));
     return Out(std::move(out));
 }
 
 Result<std::optional<ReceiptRecord>, LedgerError> Ledger::receipt(const Hash256& block_hash,
                                                                   uint32_t index) const {
+    using Out = std::optional<ReceiptRecord>;
     std::optional<protocol::BlockHeader> h;
     XL_L_ASSIGN(h, header(block_hash));
-    if (!h) return std::optional<ReceiptRecord>{};
-    std::optional<Bytes> raw;
-    XL_L_ASSIGN(
-        raw, get_opt(*kv_, storage::Column::kReceipts, receipt_key(block_hash, index), "receipt"));
-    if (!raw) return std::optional<ReceiptRecord>{};
-    auto r = decode_record(*raw);
+    if (!h) return Out{};
+    // The records before `index` are skipped, not decoded.
+    std::optional<BytesView> found;
+    Bytes item;
+    auto v = visit_receipts(*kv_, block_hash, [&](uint32_t i, BytesView it) {
+        if (i != index) return true;
+        item.assign(it.begin(), it.end());  // the iterator's value dies with it
+        found = item;
+        return false;
+    });
+    if (!v) return unexpected(v.error());
+    if (!found) return Out{};
+    auto r = decode_record(*found);
     if (!r) return unexpected(corrupt("receipt damaged", block_hash));
-    return std::optional<ReceiptRecord>(std::move(*r));
+    return Out(std::move(*r));
 }
 
 Result<std::optional<protocol::CommitCertificate>, LedgerError> Ledger::load_certificate(

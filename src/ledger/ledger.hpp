@@ -37,8 +37,9 @@ namespace xl::ledger {
 
 // Version of the on-disk layout (docs/spec/ledger.md), stored in kMeta. 2: commit
 // certificates ('c' keys); a version-1 database holds blocks without them, which a BFT node
-// could not serve to peers that sync, so it is refused rather than half-read.
-inline constexpr uint32_t kSchemaVersion = 2;
+// could not serve to peers that sync, so it is refused rather than half-read. 3: a block's
+// receipts in one value, without their blooms (recomputed from the logs when read).
+inline constexpr uint32_t kSchemaVersion = 3;
 // eth_getLogs: largest block range one logs() call scans.
 inline constexpr uint64_t kMaxLogBlockRange = 100'000;
 static_assert(protocol::kMaxBlockSize <= storage::kMaxValueBytes, "a body fits one value");

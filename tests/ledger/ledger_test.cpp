@@ -35,15 +35,16 @@ using storage::Column;
 class FaultyKv final : public storage::Kv {
 public:
     explicit FaultyKv(storage::Kv& inner) : inner_(&inner) {}
-    Result<Bytes, storage::StorageError> get(Column c, BytesView key) const override {
-        return inner_->get(c, key);
-    }
     Result<void, storage::StorageError> write(const storage::WriteBatch& batch,
                                               storage::WriteOptions options = {}) override {
         if (fail_writes) return unexpected(storage::StorageError::kIoError);
         ++writes;
         if (options.sync) ++synced_writes;
         return inner_->write(batch, options);
+    }
+    Result<Bytes, storage::StorageError> get(Column c, BytesView key) const override {
+        if (c == Column::kReceipts) ++receipt_scans;
+        return inner_->get(c, key);
     }
     std::unique_ptr<storage::Iterator> iterate(Column c, BytesView prefix = {}) const override {
         if (c == Column::kReceipts) ++receipt_scans;
@@ -53,7 +54,7 @@ public:
     std::atomic<bool> fail_writes{false};
     std::atomic<int> writes{0};
     std::atomic<int> synced_writes{0};
-    mutable std::atomic<int> receipt_scans{0};
+    mutable std::atomic<int> receipt_scans{0};  // reads of kReceipts (get or iterate)
 
 private:
     storage::Kv* inner_;
@@ -309,6 +310,16 @@ TEST_P(LedgerTest, CommitThenReadEverythingBackAfterReopen) {
     blocks.push_back(commit_block({{{log(a, {t})}}, {{}}, {{log(a, {}), log(a, {t, t})}}}));
     blocks.push_back(commit_block({}));  // an empty block
     blocks.push_back(commit_block({{{}}, {{log(a, {t})}}}));
+    {
+        // Receipts over the chunk size (1 MiB) are stored in several chunks: records 0 and 1
+        // in the first, record 2 in the second (key: block hash || be32(2)).
+        const Log big{a, {t}, Bytes(600'000, 0x07)};
+        blocks.push_back(commit_block({{{big}}, {{big}}, {{big}}, {{}}}));
+        const Hash256 h = blocks.back().first.header.hash(suite());
+        EXPECT_TRUE(rocks_->get(Column::kReceipts, concat(h, Bytes{0, 0, 0, 0})).has_value());
+        EXPECT_TRUE(rocks_->get(Column::kReceipts, concat(h, Bytes{0, 0, 0, 2})).has_value());
+        EXPECT_FALSE(rocks_->get(Column::kReceipts, concat(h, Bytes{0, 0, 0, 1})).has_value());
+    }
     // The state batch goes in the same write.
     {
         auto [b, rs] = make_block({{{}}});
@@ -623,10 +634,23 @@ TEST_P(LedgerTest, CorruptionIsReportedNotCrashedOn) {
     corrupt_on_open(Column::kBlocks, key('b', h2), Bytes{0x80}, "head body garbage");
     corrupt_on_open(Column::kBlocks, key('h', h2), std::nullopt, "head header missing");
     corrupt_on_open(Column::kBlocks, key('h', h2), Bytes{0xc1, 0x80}, "head header garbage");
-    corrupt_on_open(Column::kReceipts, concat(h2, Bytes{0, 0, 0, 1}), std::nullopt,
-                    "head receipt missing");
-    corrupt_on_open(Column::kReceipts, concat(h2, Bytes{0, 0, 0, 0}), Bytes{0x01},
-                    "head receipt garbage");
+    const Bytes chunk2 = concat(h2, Bytes{0, 0, 0, 0});  // the head's receipts: one chunk
+    corrupt_on_open(Column::kReceipts, chunk2, std::nullopt, "head receipts missing");
+    corrupt_on_open(Column::kReceipts, chunk2, Bytes{0x01}, "head receipts garbage");
+    corrupt_on_open(Column::kReceipts, chunk2, Bytes{0xc0}, "head receipts chunk empty");
+    corrupt_on_open(Column::kReceipts, concat(h2, Bytes{0, 0, 0, 2}), Bytes{0xc1, 0x80},
+                    "head receipts chunk after the end");
+    {
+        // One receipt short: the head's two records cut to the first.
+        auto raw = rocks_->get(Column::kReceipts, chunk2);
+        ASSERT_TRUE(raw.has_value());
+        auto list = rlp::open_list(*raw);
+        ASSERT_TRUE(list.has_value());
+        auto first = list->read_raw();
+        ASSERT_TRUE(first.has_value());
+        corrupt_on_open(Column::kReceipts, chunk2, rlp::ListBuilder().add_raw(*first).finish(),
+                        "head receipts incomplete");
+    }
     corrupt_on_open(Column::kIndex, key('n', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), std::nullopt,
                     "number index missing");
     corrupt_on_open(Column::kIndex, key('c', Bytes{0, 0, 0, 0, 0, 0, 0, 2}), std::nullopt,
@@ -664,6 +688,11 @@ TEST_P(LedgerTest, CorruptionIsReportedNotCrashedOn) {
     auto rr = ledger_->receipts(h1);
     ASSERT_FALSE(rr.has_value());
     EXPECT_EQ(rr.error().code, LedgerError::Code::kCorrupt);
+    ASSERT_TRUE(
+        rocks_->put(Column::kReceipts, concat(h1, Bytes{0, 0, 0, 0}), Bytes{0xc1, 0x80}).has_value());
+    auto one = ledger_->receipt(h1, 0);
+    ASSERT_FALSE(one.has_value());
+    EXPECT_EQ(one.error().code, LedgerError::Code::kCorrupt);
     ASSERT_TRUE(rocks_->put(Column::kIndex, key('t', Hash256{}), Bytes{0x01}).has_value());
     EXPECT_EQ(ledger_->tx_location(Hash256{}).error().code, LedgerError::Code::kCorrupt);
 }
