@@ -11,13 +11,14 @@
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <span>
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "codec/abi.hpp"
 #include "protocol/limits.hpp"
@@ -337,8 +338,7 @@ struct TxPool::Impl {
     }
 
     void maybe_stop_counting() {
-        if (counting && by_hash.size() < config.max_txs / 2 &&
-            total_bytes < config.max_bytes / 2) {
+        if (counting && by_hash.size() < config.max_txs / 2 && total_bytes < config.max_bytes / 2) {
             counting = false;
             by_count.clear();
         }
@@ -703,8 +703,7 @@ void TxPool::remove_committed(std::span<const Hash256> included, const AccountRe
 }
 
 void TxPool::remove_committed(std::span<const Hash256> included,
-                              std::span<const Address> block_senders,
-                              const AccountReader& state) {
+                              std::span<const Address> block_senders, const AccountReader& state) {
     std::vector<Address> addrs;
     {
         std::lock_guard lk(impl_->mu);
@@ -739,6 +738,17 @@ PoolTxPtr TxPool::get(const Hash256& hash) const {
     std::lock_guard lk(impl_->mu);
     auto it = impl_->by_hash.find(hash);
     return it == impl_->by_hash.end() ? nullptr : it->second;
+}
+
+std::vector<PoolTxPtr> TxPool::get_many(std::span<const Hash256> hashes) const {
+    std::vector<PoolTxPtr> out;
+    out.reserve(hashes.size());
+    std::lock_guard lk(impl_->mu);
+    for (const auto& h : hashes) {
+        auto it = impl_->by_hash.find(h);
+        out.push_back(it == impl_->by_hash.end() ? nullptr : it->second);
+    }
+    return out;
 }
 
 namespace {

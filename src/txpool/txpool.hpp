@@ -138,8 +138,8 @@ public:
     // cannot send (EIP-3607) and set-code transactions (EIP-7702) are not admitted) and of
     // senders admitted while a commit was under way. Every commit must be followed by a call
     // of either form.
-    void remove_committed(std::span<const Hash256> included,
-                          std::span<const Address> block_senders, const AccountReader& state);
+    void remove_committed(std::span<const Hash256> included, std::span<const Address> block_senders,
+                          const AccountReader& state);
 
     // The new block's base fee (EIP-1559) and gas limit, for admission from now on. Pooled
     // txs are not re-checked.
@@ -148,6 +148,9 @@ public:
 
     // nullptr if not in the pool.
     PoolTxPtr get(const Hash256& hash) const;
+    // get() of each hash (nullptr where absent), under one acquisition of the pool lock: for
+    // the txs of a block, where a lock per lookup contends with admission.
+    std::vector<PoolTxPtr> get_many(std::span<const Hash256> hashes) const;
     // The next nonce after the sender's contiguous queued txs, counted from its lowest pooled
     // nonce; nullopt if the pool holds none of its txs.
     std::optional<uint64_t> pending_nonce(const Address& sender) const;

@@ -323,6 +323,41 @@ TEST_P(TxPoolTest, PendingInterleavesSendersByArrivalInNonceOrder) {
               (std::vector<Hash256>{h(a1), h(b0), h(b1), h(a2)}));
 }
 
+// The pool looks senders up in a hash map; its iteration order depends on the map's history
+// (bucket count, erasures) and must not reach the block. Two pools with the same contents in
+// the same arrival order, one of which held and dropped other senders first, agree.
+TEST_P(TxPoolTest, PendingOrderDoesNotDependOnThePoolsHistory) {
+    auto fresh = make_pool();
+    auto used = make_pool();
+    std::vector<Signer> gone;
+    std::vector<Hash256> gone_txs;
+    for (int i = 0; i < 60; ++i) {
+        gone.push_back(signer());
+        const Bytes r = raw_tx(gone.back(), {});
+        ASSERT_EQ(add_error(*used, r, state_), "");
+        gone_txs.push_back(suite().hash(r));
+    }
+    used->remove_committed(gone_txs, state_);
+    ASSERT_EQ(used->size(), 0u);
+    std::vector<Signer> senders;
+    for (int i = 0; i < 24; ++i)
+        senders.push_back(signer());
+    // Arrival: nonces out of order within a sender, senders interleaved.
+    std::vector<Bytes> raws;
+    for (uint64_t n : {1, 0, 2})
+        for (const Signer& s : senders)
+            raws.push_back(raw_tx(s, {.nonce = n}));
+    for (const Bytes& r : raws) {
+        ASSERT_EQ(add_error(*fresh, r, state_), "");
+        ASSERT_EQ(add_error(*used, r, state_), "");
+    }
+    const auto expected = hashes(fresh->pending(1000, kBlockGasLimit, state_));
+    ASSERT_EQ(expected.size(), raws.size());
+    EXPECT_EQ(hashes(used->pending(1000, kBlockGasLimit, state_)), expected);
+    // Every sender's nonce 1 arrived first, but its nonce 0 (later) gates it.
+    EXPECT_EQ(expected.front(), suite().hash(raws[senders.size()]));
+}
+
 TEST_P(TxPoolTest, PendingSkipsASenderWhoseNextTxDoesNotFit) {
     auto pool = make_pool();
     const Signer a = signer();
@@ -499,6 +534,26 @@ TEST_P(TxPoolTest, EvictionAfterThePoolDrainedAndRefilled) {
     EXPECT_NE(pool->get(suite().hash(rb[2])), nullptr);
     EXPECT_EQ(pool->size(), 4u);
     EXPECT_EQ(pool->stats().evicted, 2u);
+}
+
+TEST_P(TxPoolTest, GetManyAnswersEachHashInOrder) {
+    auto pool = make_pool();
+    const Signer a = signer();
+    const Signer b = signer();
+    const Bytes a0 = raw_tx(a, {}), b0 = raw_tx(b, {});
+    ASSERT_EQ(add_error(*pool, a0, state_), "");
+    ASSERT_EQ(add_error(*pool, b0, state_), "");
+    const std::vector<Hash256> asked{suite().hash(b0), Hash256{}, suite().hash(a0),
+                                     suite().hash(b0)};
+    const auto got = pool->get_many(asked);
+    ASSERT_EQ(got.size(), asked.size());
+    EXPECT_EQ(got[0], pool->get(asked[0]));
+    EXPECT_EQ(got[1], nullptr);
+    EXPECT_EQ(got[2], pool->get(asked[2]));
+    EXPECT_EQ(got[3], got[0]);
+    EXPECT_EQ(got[2]->hash, suite().hash(a0));
+    EXPECT_EQ(got[0]->sender, b.address);
+    EXPECT_TRUE(pool->get_many({}).empty());
 }
 
 TEST_P(TxPoolTest, EvictsTheNewestTxsOfTheLargestSender) {
