@@ -9,8 +9,8 @@
 // + remove_committed until the pool is empty, and get() per tx of a block. Each runs with the
 // real ecdsa suite and with a suite whose recover() is a table lookup ("norecover"), so that
 // the pool's own cost per transaction can be read apart from secp256k1 recovery;
-// Pool_Stateless_* is decoding, hashing and recovery alone. reads_per_tx counts AccountReader calls (each a RocksDB Get of the
-// flat state in the node, ~2-3 us).
+// Pool_Stateless_* is decoding, hashing and recovery alone. reads_per_tx counts AccountReader calls
+// (each a RocksDB Get of the flat state in the node, ~2-3 us).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -289,8 +289,8 @@ void node_cycle(benchmark::State& state, const crypto::CryptoSuite& suite, Admis
         accounts.reset();
         txpool::Config config;
         config.threads = 2;
-        auto pool = std::make_unique<txpool::TxPool>(suite, kChainId, kBlockGasLimit, U256(1),
-                                                     config);
+        auto pool =
+            std::make_unique<txpool::TxPool>(suite, kChainId, kBlockGasLimit, U256(1), config);
         state.ResumeTiming();
         const double cpu0 = process_cpu_seconds();
         if (how == Admission::kRpc) {
@@ -356,9 +356,33 @@ void stateless_only(benchmark::State& state, const crypto::CryptoSuite& suite) {
         }
     }
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * load.raws.size()));
-    state.counters["us_per_tx"] = benchmark::Counter(
-        static_cast<double>(state.iterations() * load.raws.size()) * 1e-6,
-        benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+    state.counters["us_per_tx"] =
+        benchmark::Counter(static_cast<double>(state.iterations() * load.raws.size()) * 1e-6,
+                           benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// A validator's lookups of the 5,000 txs of a block in a pool of 20,000: get() per tx, or
+// get_many() under one lock.
+void get_block(benchmark::State& state, bool many) {
+    const auto& load = node_load();
+    NodeState accounts;
+    txpool::TxPool pool(no_recover_suite(), kChainId, kBlockGasLimit, U256(1));
+    for (const auto& r : pool.add_batch(load.raws, accounts)) {
+        if (!r) std::abort();
+    }
+    std::vector<Hash256> block;
+    for (const auto& t : pool.pending(kBlockTxs, UINT64_MAX, accounts))
+        block.push_back(t->hash);
+    for (auto _ : state) {
+        if (many) {
+            auto txs = pool.get_many(block);
+            benchmark::DoNotOptimize(txs);
+        } else {
+            for (const auto& h : block)
+                benchmark::DoNotOptimize(pool.get(h));
+        }
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * block.size()));
 }
 
 BENCHMARK_CAPTURE(node_cycle, Pool_Rpc_ecdsa, crypto::ecdsa_suite(), Admission::kRpc)
@@ -373,6 +397,8 @@ BENCHMARK_CAPTURE(node_cycle, Pool_Rpc_norecover, no_recover_suite(), Admission:
 BENCHMARK_CAPTURE(node_cycle, Pool_Gossip_norecover, no_recover_suite(), Admission::kGossip)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+BENCHMARK_CAPTURE(get_block, Pool_GetBlock_each, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(get_block, Pool_GetBlock_many, true)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(stateless_only, Pool_Stateless_ecdsa, crypto::ecdsa_suite())
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(stateless_only, Pool_Stateless_norecover, no_recover_suite())

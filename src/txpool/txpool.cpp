@@ -690,7 +690,7 @@ void TxPool::remove_committed(std::span<const Hash256> included, const AccountRe
     std::vector<Address> addrs;
     {
         std::lock_guard lk(impl_->mu);
-        impl_->commits.fetch_add(1, std::memory_order_relaxed);
+        impl_->commits.fetch_add(1, std::memory_order_release);
         impl_->suspects.clear();  // every sender is read below
         impl_->erase_included_locked(included);
         // Every sender, not only those of `included`: a block may carry txs this pool never
@@ -707,7 +707,7 @@ void TxPool::remove_committed(std::span<const Hash256> included,
     std::vector<Address> addrs;
     {
         std::lock_guard lk(impl_->mu);
-        impl_->commits.fetch_add(1, std::memory_order_relaxed);
+        impl_->commits.fetch_add(1, std::memory_order_release);
         impl_->erase_included_locked(included);
         addrs.reserve(block_senders.size() + impl_->suspects.size());
         for (const Address& a : block_senders) {
