@@ -232,7 +232,10 @@ void ConsensusDriver::on_frame(network::PeerId peer, uint8_t type, BytesView pay
 }
 
 void ConsensusDriver::notify_txs() {
+    const bool told = txs_told_.load(std::memory_order_acquire);
+    if (told && full_told_.load(std::memory_order_acquire)) return;
     const bool full = chain_.pool().size() >= chain_.max_block_txs();
+    if (told && !full) return;
     std::lock_guard lk(mu_);
     if (txs_waiting_ && (!full || block_full_)) return;  // the driver will see it anyway
     txs_waiting_ = true;
@@ -285,6 +288,23 @@ void ConsensusDriver::stop() {
             gossip_cv_.notify_all();
         }
         gossip_thread_.join();
+    }
+}
+
+void ConsensusDriver::tell_txs(bool full) {
+    // Marked before the call: the engine may commit inside it, and the new height resets.
+    const uint64_t h = engine_->height();
+    if (full) {
+        full_told_.store(true, std::memory_order_release);
+        apply(engine_->on_block_full());
+    } else {
+        txs_told_.store(true, std::memory_order_release);
+        apply(engine_->on_txs_available());
+    }
+    if (engine_->height() != h) {
+        // Committed inside (a single validator decides at once): that height's news is stale.
+        txs_told_.store(false, std::memory_order_release);
+        full_told_.store(false, std::memory_order_release);
     }
 }
 
@@ -376,8 +396,8 @@ void ConsensusDriver::run(std::stop_token st) {
         }
         for (auto& e : events)
             apply(engine_->on_message(e.peer, e.message));
-        if (txs) apply(engine_->on_txs_available());
-        if (full) apply(engine_->on_block_full());
+        if (txs) tell_txs(false);
+        if (full) tell_txs(true);
         // A new connection: ask the peer for the blocks from our height on. On an idle chain
         // (no messages of a higher height to notice) this is how a restarted or new node
         // catches up; a peer that is not ahead answers nothing.
@@ -387,9 +407,13 @@ void ConsensusDriver::run(std::stop_token st) {
         }
         // After a commit, transactions left in the pool are waiting for the next height.
         if (engine_->height() != height_before) {
+            // A new height: the engine knows nothing of the pool yet. Reset first, then look,
+            // so an admission in between notifies (at worst once too often).
+            txs_told_.store(false, std::memory_order_release);
+            full_told_.store(false, std::memory_order_release);
             const size_t waiting = chain_.pool().size();
-            if (waiting > 0) apply(engine_->on_txs_available());
-            if (waiting >= chain_.max_block_txs()) apply(engine_->on_block_full());
+            if (waiting > 0) tell_txs(false);
+            if (waiting >= chain_.max_block_txs()) tell_txs(true);
         }
         // An idle chain: ask the peers now and then whether they are ahead (a node that missed
         // the last commit sees no message of a higher height to tell it). A peer at the same

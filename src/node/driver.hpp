@@ -155,6 +155,8 @@ private:
     void run(std::stop_token st);
     void gossip_run(std::stop_token st);
     void apply(std::vector<consensus::Action> actions);
+    // Tells the engine that transactions wait (full: a full block of them), once per height.
+    void tell_txs(bool full);
     void publish_status();
     void refresh_peers();
     void on_admitted(const txpool::PoolTxPtr& tx);
@@ -172,6 +174,11 @@ private:
     std::deque<Inbound> queue_;
     bool txs_waiting_ = false;
     bool block_full_ = false;  // told since the driver thread last looked
+    // What the engine has already been told at its current height (reset at each new
+    // height): once it knows, admissions need not wake the driver thread again (a wake-up
+    // per admitted transaction cost a futex call each).
+    std::atomic<bool> txs_told_{false};
+    std::atomic<bool> full_told_{false};
     std::vector<network::PeerId> connected_;  // to send a SyncRequest to
     std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;  // thread only
     uint64_t timer_seq_ = 0;
