@@ -318,10 +318,12 @@ Result<Chain::Candidate, std::string> Chain::run(const protocol::Block& block) {
     out.tx_hashes.resize(n);
     std::vector<Address> senders(n);
     std::vector<size_t> missing;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n; ++i)
         out.tx_hashes[i] = block.transactions[i].hash(suite_);
-        if (auto ptx = pool_->get(out.tx_hashes[i])) {
-            senders[i] = ptx->sender;
+    const std::vector<txpool::PoolTxPtr> pooled = pool_->get_many(out.tx_hashes);
+    for (size_t i = 0; i < n; ++i) {
+        if (pooled[i]) {
+            senders[i] = pooled[i]->sender;
         } else {
             missing.push_back(i);
         }
@@ -434,12 +436,17 @@ void Chain::advance(const Hash256& hash, std::unique_ptr<Exec> exec) {
 
 CommittedBlock Chain::announce(std::shared_ptr<const ExecutedBlock> b,
                               const std::vector<Hash256>& dropped) {
+    // Only the block's senders' nonces moved (the pool reads those, not every sender's).
+    std::vector<Address> senders;
+    senders.reserve(b->receipts.size());
+    for (const auto& r : b->receipts)
+        senders.push_back(r.from);
     if (dropped.empty()) {
-        pool_->remove_committed(b->tx_hashes, *accounts_);
+        pool_->remove_committed(b->tx_hashes, senders, *accounts_);
     } else {
         std::vector<Hash256> gone = b->tx_hashes;
         gone.insert(gone.end(), dropped.begin(), dropped.end());
-        pool_->remove_committed(gone, *accounts_);
+        pool_->remove_committed(gone, senders, *accounts_);
     }
     CommittedBlock out{std::move(b)};
     std::lock_guard ll(listeners_mu_);
