@@ -679,9 +679,11 @@ struct Engine::Impl {
                 cert.block_hash = hash;
                 for (const auto& [index, vote] : rs.precommits_for[hash])  // ascending index
                     cert.signatures.push_back({index, vote.signature});
-                // commit() leaves the height and clears `rounds` and `blocks`: copy first.
+                // commit() leaves the height and clears `rounds` and `blocks`: take them out
+                // first (moved, not copied: nothing reads this height's blocks after it, and a
+                // failed commit halts the engine).
                 const Hash256 block_hash = hash;
-                const protocol::Block block = kb->second.block;
+                const protocol::Block block = std::move(kb->second.block);
                 const auto prev = kb->second.prev_certificate;
                 commit(block, block_hash, cert, prev);
                 return true;

@@ -217,21 +217,6 @@ std::optional<ReceiptRecord> decode_record(BytesView item) {
     return r;
 }
 
-// Appends the records of one chunk to out; false if the chunk does not decode.
-bool decode_chunk(BytesView in, std::vector<ReceiptRecord>& out) {
-    auto list = rlp::open_list(in);
-    if (!list) return false;
-    while (!list->empty()) {
-        auto item = list->read_raw();
-        if (!item) return false;
-        auto r = decode_record(*item);
-        if (!r) return false;
-        out.push_back(std::move(*r));
-    }
-    return true;
-}
-
-
 Bytes encode_location(const TxLocation& l) {
     rlp::ListBuilder b;
     b.add_uint(l.block_number).add_string(l.block_hash).add_uint(uint64_t{l.index});
@@ -486,9 +471,12 @@ Result<std::unique_ptr<Ledger>, LedgerError> Ledger::open(storage::Kv& kv,
         XL_L_ASSIGN(schema, get_opt(kv, storage::Column::kMeta, as_bytes(kSchemaKey), "schema"));
         if (!schema) return unexpected(err(Code::kCorrupt, "schema version missing"));
         if (*schema != schema_value()) {
-            return unexpected(err(Code::kCorrupt, "schema version " + to_hex(*schema) +
-                                                      " is not this program's " +
-                                                      to_hex(schema_value())));
+            return unexpected(err(Code::kCorrupt,
+                                  "schema version " + to_hex(*schema) + " is not this program's " +
+                                      to_hex(schema_value()) +
+                                      " (written by another version of xinlian; there is no "
+                                      "migration: move the data directory away and let the "
+                                      "node sync from its peers, or re-create a local chain)"));
         }
         // The chain id is not in the genesis header (as in Ethereum), so it is checked apart.
         std::optional<Bytes> chain_id;
