@@ -140,7 +140,13 @@ Result<protocol::AccessList, ParamError> parse_access_list(const Json& j) {
     al.reserve(j.size());
     for (size_t i = 0; i < j.size(); ++i) {
         const Json& e = j[i];
-        std::string where = "[" + std::to_string(i) + "]";
+        // Appended, not "[" + to_string(i): g++ 12 -O3 warns on that operator+ (-Wrestrict, a
+        // known false positive) depending on what else is inlined here.
+        std::string where;
+        where.reserve(24);
+        where += '[';
+        where += std::to_string(i);
+        where += ']';
         if (!e.is_object()) return unexpected(where + ": expected an object, got " + type_name(e));
         protocol::AccessListEntry entry;
         auto a = e.find("address");
