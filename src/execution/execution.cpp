@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "codec/rlp.hpp"
 #include "crypto/hash.hpp"
 #include "execution/executor.hpp"
 #include "execution/state_world.hpp"
@@ -96,16 +95,7 @@ Bloom logs_bloom(const std::vector<Log>& logs) noexcept {
 }
 
 Hash256 logs_hash(const std::vector<Log>& logs) {
-    rlp::ListBuilder all;
-    for (const Log& l : logs) {
-        rlp::ListBuilder topics;
-        for (const Hash256& t : l.topics)
-            topics.add_string(t);
-        rlp::ListBuilder entry;
-        entry.add_string(l.address).add_list(topics).add_string(l.data);
-        all.add_list(entry);
-    }
-    return crypto::keccak256(all.finish());
+    return crypto::keccak256(protocol::encode_logs(logs));
 }
 
 namespace {

@@ -113,20 +113,11 @@ Bytes receipt_key(const Hash256& block, uint32_t first_index) {
 }
 
 void add_record(rlp::ListBuilder& out, const ReceiptRecord& r) {
-    rlp::ListBuilder logs;
-    for (const protocol::Log& l : r.receipt.logs) {
-        rlp::ListBuilder topics;
-        for (const Hash256& t : l.topics)
-            topics.add_string(t);
-        rlp::ListBuilder entry;
-        entry.add_string(l.address).add_list(topics).add_string(l.data);
-        logs.add_list(entry);
-    }
     rlp::ListBuilder b;
     b.add_uint(uint64_t{static_cast<uint8_t>(r.receipt.type)})
         .add_uint(uint64_t{r.receipt.success ? 1u : 0u})
         .add_uint(r.receipt.cumulative_gas_used)
-        .add_list(logs)
+        .add_raw(protocol::encode_logs(r.receipt.logs))
         .add_uint(r.gas_used)
         .add_string(r.from);
     if (r.contract_address) {

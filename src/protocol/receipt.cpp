@@ -212,21 +212,25 @@ bool is_receipt_type(uint8_t b) noexcept {
 
 }  // namespace
 
-Bytes Receipt::encode() const {
-    rlp::ListBuilder logs_list;
+Bytes encode_logs(const std::vector<Log>& logs) {
+    rlp::ListBuilder all;
     for (const Log& l : logs) {
         rlp::ListBuilder topics;
         for (const Hash256& t : l.topics)
             topics.add_string(t);
         rlp::ListBuilder entry;
         entry.add_string(l.address).add_list(topics).add_string(l.data);
-        logs_list.add_list(entry);
+        all.add_list(entry);
     }
+    return all.finish();
+}
+
+Bytes Receipt::encode() const {
     rlp::ListBuilder b;
     b.add_uint(uint64_t{success ? 1u : 0u})
         .add_uint(cumulative_gas_used)
         .add_string(BytesView(bloom.data(), bloom.size()))
-        .add_list(logs_list);
+        .add_raw(encode_logs(logs));
     if (type == TxType::kLegacy) return b.finish();
     Bytes out;
     out.reserve(1 + b.payload().size() + 9);

@@ -49,6 +49,8 @@ bool bloom_may_contain(const Bloom& bloom, BytesView item) noexcept;
 Bloom bloom_of(const std::vector<Log>& logs) noexcept;
 // The union of two blooms (a block's bloom is the union of its receipts').
 void bloom_or(Bloom& into, const Bloom& other) noexcept;
+// The logs as a receipt encodes them: RLP([[address, [topic, ...], data], ...]).
+Bytes encode_logs(const std::vector<Log>& logs);
 
 // Errors of decoding headers, blocks and receipts. The rlp texts are go-ethereum's
 // (rlp/decode.go), as for transactions (STYLE.md 5).
