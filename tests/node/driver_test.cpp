@@ -57,6 +57,15 @@ Bytes transfer(const Account& from, uint64_t nonce, const Address& to) {
 
 class DriverTest : public ::testing::Test {
 protected:
+    // The validator's key as the node loads it from its keystore.
+    crypto::KeystoreKey validator_key() const {
+        crypto::KeystoreKey key;
+        key.suite = crypto::SuiteId::kEcdsa;
+        key.secret = validator_.sk;
+        key.address = validator_.address;
+        key.public_key = validator_.pk;
+        return key;
+    }
     void SetUp() override {
         validator_ = make_account(1);
         alice_ = make_account(2);
@@ -178,12 +187,7 @@ TEST_F(DriverTest, AppRefusesWhatDoesNotBelong) {
 
 TEST_F(DriverTest, CommitsSubmittedTransactionsAndSurvivesGarbage) {
     ChainApp app(*chain_, *set_, validator_.address);
-    crypto::KeystoreKey key;
-    key.suite = crypto::SuiteId::kEcdsa;
-    key.secret = validator_.sk;
-    key.address = validator_.address;
-    key.public_key = validator_.pk;
-    KeySigner signer(chain_->suite(), key);
+    KeySigner signer(chain_->suite(), validator_key());
     KvSafetyStore safety(*kv_);
     ConsensusDriver driver(*chain_, engine_config(), *set_, app, &signer, &safety,
                            Role::kValidator);
@@ -241,12 +245,7 @@ public:
 
 TEST_F(DriverTest, StorageFailureHaltsConsensus) {
     ChainApp app(*chain_, *set_, validator_.address);
-    crypto::KeystoreKey key;
-    key.suite = crypto::SuiteId::kEcdsa;
-    key.secret = validator_.sk;
-    key.address = validator_.address;
-    key.public_key = validator_.pk;
-    KeySigner signer(chain_->suite(), key);
+    KeySigner signer(chain_->suite(), validator_key());
     FailingSafetyStore safety;
     ConsensusDriver driver(*chain_, engine_config(), *set_, app, &signer, &safety,
                            Role::kValidator);

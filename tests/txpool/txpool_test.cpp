@@ -30,6 +30,24 @@ namespace {
 
 class TxPoolTest : public ::testing::TestWithParam<const char*> {
 protected:
+    // a and b with nonces 0..3, c with nonce 0, all admitted (the remove_committed tests).
+    struct ThreeSenders {
+        Signer a, b, c;
+        std::vector<Bytes> ra, rb;
+        Bytes rc;
+    };
+    ThreeSenders fill_three_senders(TxPool& pool) {
+        ThreeSenders t{signer(), signer(), signer(), {}, {}, {}};
+        for (uint64_t n = 0; n < 4; ++n) {
+            t.ra.push_back(raw_tx(t.a, {.nonce = n}));
+            t.rb.push_back(raw_tx(t.b, {.nonce = n}));
+            EXPECT_EQ(add_error(pool, t.ra.back(), state_), "");
+            EXPECT_EQ(add_error(pool, t.rb.back(), state_), "");
+        }
+        t.rc = raw_tx(t.c, {.nonce = 0});
+        EXPECT_EQ(add_error(pool, t.rc, state_), "");
+        return t;
+    }
     const crypto::CryptoSuite& suite() const { return *crypto::suite_by_name(GetParam()); }
     const crypto::CryptoSuite& other_suite() const {
         return suite().id() == crypto::SuiteId::kSm ? crypto::ecdsa_suite() : crypto::sm_suite();
@@ -376,18 +394,10 @@ TEST_P(TxPoolTest, PendingSkipsASenderWhoseNextTxDoesNotFit) {
 
 TEST_P(TxPoolTest, RemoveCommitted) {
     auto pool = make_pool();
-    const Signer a = signer();
-    const Signer b = signer();
-    const Signer c = signer();
-    std::vector<Bytes> ra, rb;
-    for (uint64_t n = 0; n < 4; ++n) {
-        ra.push_back(raw_tx(a, {.nonce = n}));
-        rb.push_back(raw_tx(b, {.nonce = n}));
-        ASSERT_EQ(add_error(*pool, ra.back(), state_), "");
-        ASSERT_EQ(add_error(*pool, rb.back(), state_), "");
-    }
-    const Bytes rc = raw_tx(c, {.nonce = 0});
-    ASSERT_EQ(add_error(*pool, rc, state_), "");
+    const ThreeSenders t = fill_three_senders(*pool);
+    const Signer &a = t.a, &b = t.b, &c = t.c;
+    const std::vector<Bytes>&ra = t.ra, &rb = t.rb;
+    const Bytes& rc = t.rc;
     // The block included a0, a1 and b0; b's nonce 1 was used by a tx this pool never saw.
     state_.set(a.address, 2);
     state_.set(b.address, 2);
@@ -443,18 +453,10 @@ private:
 
 TEST_P(TxPoolTest, RemoveCommittedWithTheBlockSendersReadsOnlyThem) {
     auto pool = make_pool();
-    const Signer a = signer();
-    const Signer b = signer();
-    const Signer c = signer();
-    std::vector<Bytes> ra, rb;
-    for (uint64_t n = 0; n < 4; ++n) {
-        ra.push_back(raw_tx(a, {.nonce = n}));
-        rb.push_back(raw_tx(b, {.nonce = n}));
-        ASSERT_EQ(add_error(*pool, ra.back(), state_), "");
-        ASSERT_EQ(add_error(*pool, rb.back(), state_), "");
-    }
-    const Bytes rc = raw_tx(c, {.nonce = 0});
-    ASSERT_EQ(add_error(*pool, rc, state_), "");
+    const ThreeSenders t = fill_three_senders(*pool);
+    const Signer &a = t.a, &b = t.b, &c = t.c;
+    const std::vector<Bytes>&ra = t.ra, &rb = t.rb;
+    const Bytes& rc = t.rc;
     // The block: a0, a1, b0, and b's nonce 1 from a tx this pool never saw.
     state_.set(a.address, 2);
     state_.set(b.address, 2);
