@@ -352,17 +352,35 @@ struct CompiledFilter {
 
 // ---- roots ----
 
-Hash256 transactions_root(const crypto::CryptoSuite& suite,
-                          std::span<const protocol::Transaction> txs) {
+namespace {
+// The transactions root; the transactions' hashes too when `hashes` is given.
+Hash256 transactions_root_of(const crypto::CryptoSuite& suite,
+                             std::span<const protocol::Transaction> txs,
+                             std::vector<Hash256>* hashes) {
     std::vector<Bytes> items;
     items.reserve(txs.size());
-    for (const protocol::Transaction& tx : txs)
-        items.push_back(tx.encode());
+    if (hashes) hashes->resize(txs.size());
+    for (size_t i = 0; i < txs.size(); ++i) {
+        items.push_back(txs[i].encode());
+        if (hashes) (*hashes)[i] = suite.hash(items.back());
+    }
     auto root = trie::ordered_trie_root(suite, items);
     // Only a value over trie::kMaxValueBytes fails; a transaction is at most kMaxTxSize bytes
     // when decoded, so a failure here is a transaction the node built wrongly (our bug).
     XL_ASSERT(root.has_value());
     return *root;
+}
+}  // namespace
+
+Hash256 transactions_root(const crypto::CryptoSuite& suite,
+                          std::span<const protocol::Transaction> txs) {
+    return transactions_root_of(suite, txs, nullptr);
+}
+
+Hash256 transactions_root(const crypto::CryptoSuite& suite,
+                          std::span<const protocol::Transaction> txs,
+                          std::vector<Hash256>& hashes) {
+    return transactions_root_of(suite, txs, &hashes);
 }
 
 namespace {

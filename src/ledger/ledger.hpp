@@ -84,6 +84,11 @@ struct ReceiptRecord {
 // (Transaction::encode) and of Receipt::encode (Yellow Paper eq. 33-35, EIP-2718).
 Hash256 transactions_root(const crypto::CryptoSuite& suite,
                           std::span<const protocol::Transaction> txs);
+// The same, encoding each transaction once for the root and its hash (suite hash of the
+// envelope), which go to hashes (resized to txs.size()).
+Hash256 transactions_root(const crypto::CryptoSuite& suite,
+                          std::span<const protocol::Transaction> txs,
+                          std::vector<Hash256>& hashes);
 // A receipt's encoding can outgrow the trie's value limit (protocol::kMaxReceiptSize) only
 // through a huge block gas limit; that receipt is kInvalidBlock. Transactions come decoded
 // (at most protocol::kMaxTxSize bytes each), so their root cannot fail.

@@ -303,7 +303,9 @@ Result<Chain::Candidate, std::string> Chain::run(const protocol::Block& block) {
     if (block.transactions.size() > protocol::kMaxBlockTransactions) {
         return bad(std::to_string(block.transactions.size()) + " transactions, over the limit");
     }
-    const Hash256 tx_root = ledger::transactions_root(suite_, block.transactions);
+    // Each transaction encoded once, for the root and its hash.
+    std::vector<Hash256> tx_hashes;
+    const Hash256 tx_root = ledger::transactions_root(suite_, block.transactions, tx_hashes);
     if (h.transactions_root != tx_root) {
         return bad("transactions root " + to_hex(h.transactions_root) + " != computed " +
                    to_hex(tx_root));
@@ -315,11 +317,9 @@ Result<Chain::Candidate, std::string> Chain::run(const protocol::Block& block) {
     Candidate c;
     c.block = std::make_shared<ExecutedBlock>();
     ExecutedBlock& out = *c.block;
-    out.tx_hashes.resize(n);
+    out.tx_hashes = std::move(tx_hashes);
     std::vector<Address> senders(n);
     std::vector<size_t> missing;
-    for (size_t i = 0; i < n; ++i)
-        out.tx_hashes[i] = block.transactions[i].hash(suite_);
     const std::vector<txpool::PoolTxPtr> pooled = pool_->get_many(out.tx_hashes);
     for (size_t i = 0; i < n; ++i) {
         if (pooled[i]) {

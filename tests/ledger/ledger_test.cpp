@@ -872,6 +872,11 @@ TEST(Roots, TransactionsRootIsTheOrderedTrieOfEnvelopes) {
             ASSERT_TRUE(t.put(k, txs[i].encode()).has_value());
         }
         EXPECT_EQ(transactions_root(*s, txs), *t.root());
+        std::vector<Hash256> hashes{Hash256{}};  // resized, not appended to
+        EXPECT_EQ(transactions_root(*s, txs, hashes), *t.root());
+        ASSERT_EQ(hashes.size(), txs.size());
+        for (size_t i = 0; i < txs.size(); ++i)
+            EXPECT_EQ(hashes[i], txs[i].hash(*s));
     }
 }
 
