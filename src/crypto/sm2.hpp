@@ -58,7 +58,8 @@ Result<void, CryptoError> sm2_verify_on_curve(const PublicKey& pk, BytesView id,
 
 // SM2 public-key encryption (GB/T 32918.4-2016 §6), used by the conformance runner.
 // Ciphertext layout C1 || C3 || C2 with C1 = 04 || x1 || y1 (uncompressed), C3 = 32 bytes.
-// TEST ONLY with caller-chosen k, same warning as sm2_sign_with_k.
+// TEST ONLY with caller-chosen k, same warning as sm2_sign_with_k. A k whose key stream
+// t = KDF(x2 || y2, klen) is all zero is refused with kCipherFailed (§6.1 A5: choose another k).
 Result<Bytes, CryptoError> sm2_encrypt_with_k(const PublicKey& pk, BytesView msg, const Hash256& k,
                                               const Sm2Curve& c);
 // Decrypts C1 || C3 || C2 (GB/T 32918.4 §7) on any curve.
