@@ -120,6 +120,12 @@ struct Engine::Impl {
     // transactions wait or a message of the height arrived.
     bool interval_elapsed = false;
     bool txs_available = false;
+    // The interval of height h + 1 runs from the start of round 0 of height h: its kNewHeight
+    // timer is scheduled then (interval_height = h + 1), and if it fires before height h + 1
+    // is entered, interval_fired_height records it. A height that took longer than the
+    // interval is followed by round 0 of the next at once.
+    uint64_t interval_height = 0;
+    uint64_t interval_fired_height = 0;
 
     // Bounded buffering: messages of future rounds (in `rounds`) and of height + 1.
     size_t future_count = 0;
@@ -177,7 +183,11 @@ struct Engine::Impl {
         ahead_peers.clear();
         ticks_at_height = 0;
         synced_certificate.reset();
-        schedule(Timeout::Kind::kNewHeight, 0, config.block_interval);
+        if (interval_fired_height == h) {
+            schedule(Timeout::Kind::kNewHeight, 0, std::chrono::milliseconds(0));
+        } else if (interval_height != h) {
+            schedule(Timeout::Kind::kNewHeight, 0, config.block_interval);
+        }  // else the timer started with round 0 of height h - 1 is still to fire
         schedule(Timeout::Kind::kRebroadcast, 0, config.rebroadcast);
         replay_next_height();
     }
@@ -212,6 +222,11 @@ struct Engine::Impl {
         }
         round = r;
         step = Step::kPropose;
+        if (r == 0 && interval_height != height + 1) {
+            interval_height = height + 1;
+            out.push_back(ScheduleTimeout{Timeout{Timeout::Kind::kNewHeight, height + 1, 0},
+                                          config.block_interval});
+        }
         // Lines 20-21 (for the proposer too: if it cannot build a block, the round still ends).
         schedule(Timeout::Kind::kPropose, r, timeout_for(config.timeout_propose, r));
         if (is_proposer()) propose();  // lines 14-19
@@ -909,6 +924,8 @@ struct Engine::Impl {
                 if (t.height == height && step == Step::kNewHeight) {
                     interval_elapsed = true;
                     maybe_start_round0();
+                } else if (t.height == height + 1) {
+                    interval_fired_height = t.height;  // still deciding height t.height - 1
                 }
                 break;
             case Timeout::Kind::kRebroadcast:

@@ -167,7 +167,7 @@ struct Timeout {
         kPropose,      // Algorithm 1 OnTimeoutPropose
         kPrevote,      // OnTimeoutPrevote
         kPrecommit,    // OnTimeoutPrecommit
-        kNewHeight,    // the block interval after a commit has passed: start round 0
+        kNewHeight,    // the height's block interval has passed: start round 0
         kRebroadcast,  // resend own messages of the current height (lossy networks)
     };
     Kind kind = Kind::kPropose;
@@ -198,7 +198,8 @@ struct Config {
     std::chrono::milliseconds timeout_prevote{500};
     std::chrono::milliseconds timeout_precommit{500};
     std::chrono::milliseconds timeout_delta{500};
-    // After a commit, wait this long before round 0 of the next height (transactions gather).
+    // Round 0 of a height starts no sooner than this after round 0 of the previous height
+    // started (transactions gather); a height that took longer is followed at once.
     std::chrono::milliseconds block_interval{200};
     // Own messages of the current height are resent this often (lost messages, late peers).
     std::chrono::milliseconds rebroadcast{1000};

@@ -49,8 +49,9 @@ consensus::Config engine_config(const Config& c, const ledger::Genesis& g) {
     e.timeout_prevote = std::chrono::milliseconds(c.timeout_prevote_ms);
     e.timeout_precommit = std::chrono::milliseconds(c.timeout_precommit_ms);
     e.timeout_delta = std::chrono::milliseconds(c.timeout_delta_ms);
-    // The genesis block interval: after a commit, the next height waits this long so that
-    // transactions gather; with wait_for_txs an idle chain makes no empty blocks.
+    // The genesis block interval: round 0 of a height starts no sooner than this after round 0
+    // of the previous one, so that transactions gather; with wait_for_txs an idle chain makes
+    // no empty blocks.
     e.block_interval = std::chrono::milliseconds(g.block_interval_ms);
     e.rebroadcast = std::chrono::milliseconds(c.rebroadcast_ms);
     e.wait_for_txs = true;

@@ -42,6 +42,7 @@ struct Node {
     std::unique_ptr<MemorySafetyStore> store;
     std::unique_ptr<Engine> engine;
     std::vector<Timeout> timers;
+    std::vector<ScheduleTimeout> scheduled;  // every timer asked for, with its delay
 };
 
 // n validators (node i = validator i) plus `observers` nodes without a key.
@@ -78,6 +79,7 @@ public:
                 queue_.push_back({from, s->peer, s->message});
             } else {
                 nodes_[from].timers.push_back(std::get<ScheduleTimeout>(a).timeout);
+                nodes_[from].scheduled.push_back(std::get<ScheduleTimeout>(a));
             }
         }
     }
@@ -218,6 +220,51 @@ TEST(Engine, AFullBlockStartsTheRoundBeforeTheIntervalEnds) {
     EXPECT_EQ(c.node(0).app->committed_height(), 2u);
     c.handle(0, c.node(0).engine->on_block_full());
     EXPECT_EQ(c.node(0).app->committed_height(), 3u);
+}
+
+// The delays of the kNewHeight timers node i asked for, for height h.
+std::vector<std::chrono::milliseconds> new_height_delays(const Node& n, uint64_t h) {
+    std::vector<std::chrono::milliseconds> out;
+    for (const ScheduleTimeout& s : n.scheduled)
+        if (s.timeout.kind == Timeout::Kind::kNewHeight && s.timeout.height == h)
+            out.push_back(s.after);
+    return out;
+}
+
+TEST(Engine, TheIntervalRunsFromTheStartOfThePreviousHeight) {
+    using std::chrono::milliseconds;
+    const auto& suite = crypto::ecdsa_suite();
+    const Config config = test_config();
+    Cluster c(suite, 4, 0, config);
+    c.start_all();  // height 1, round 0 started (no wait_for_txs)
+    // Round 0 of height 1 started the interval of height 2, one timer per node.
+    for (size_t i = 0; i < 4; ++i)
+        ASSERT_EQ(new_height_delays(c.node(i), 2), std::vector{config.block_interval});
+    // Height 1 takes longer than the interval on nodes 0 and 1: their timer of height 2 fires
+    // before the commit (the harness fires timers of the current height, so by hand).
+    for (size_t i = 0; i < 2; ++i)
+        c.handle(i, c.node(i).engine->on_timeout(Timeout{Timeout::Kind::kNewHeight, 2, 0}));
+    c.deliver_all();
+    for (size_t i = 0; i < 4; ++i) {
+        ASSERT_EQ(c.node(i).app->committed_height(), 1u);
+        EXPECT_EQ(c.node(i).engine->status().step, Step::kNewHeight);
+    }
+    // Nodes 0 and 1 start height 2 at once (a 0 ms timer); nodes 2 and 3 wait for the rest of
+    // the interval started with height 1, not for a new one.
+    EXPECT_EQ(new_height_delays(c.node(0), 2), (std::vector{config.block_interval, milliseconds(0)}));
+    EXPECT_EQ(new_height_delays(c.node(1), 2), (std::vector{config.block_interval, milliseconds(0)}));
+    EXPECT_EQ(new_height_delays(c.node(2), 2), std::vector{config.block_interval});
+    EXPECT_EQ(new_height_delays(c.node(3), 2), std::vector{config.block_interval});
+    // A stale timer (of the height just decided) changes nothing.
+    c.handle(2, c.node(2).engine->on_timeout(Timeout{Timeout::Kind::kNewHeight, 1, 0}));
+    EXPECT_EQ(c.node(2).engine->status().step, Step::kNewHeight);
+    c.fire_all(Timeout::Kind::kNewHeight);
+    c.deliver_all();
+    for (size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(c.node(i).app->committed_height(), 2u) << "node " << i;
+    // Each round 0 starts the next interval once: height 3's timer was asked for once per node.
+    for (size_t i = 0; i < 4; ++i)
+        EXPECT_EQ(new_height_delays(c.node(i), 3), std::vector{config.block_interval});
 }
 
 TEST_P(EngineSuites, FourValidatorsAndAnObserverAgree) {
