@@ -8,10 +8,13 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstring>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -136,6 +139,11 @@ Result<std::unique_ptr<RocksKv>, StorageError> RocksKv::open(const std::filesyst
     rocksdb::ColumnFamilyOptions cf_opts;
     cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf_opts.write_buffer_size = options.write_buffer_bytes;
+    // write() hands a batch to RocksDB in key order; with one insert hint per memtable (an
+    // empty prefix) each key's skip-list search starts from the previous key's position
+    // instead of the top. A block's ~10,000 random keys (tx index, trie nodes) cost a fourth
+    // of a validator's commit in skip-list searches without it.
+    cf_opts.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
     cf_opts.level_compaction_dynamic_level_bytes = true;
     auto supported = rocksdb::GetSupportedCompressions();
     auto has = [&](rocksdb::CompressionType t) {
@@ -196,7 +204,23 @@ Result<void, StorageError> RocksKv::write(const WriteBatch& batch, WriteOptions 
     // again and again (and faults in fresh pages each time). RocksDB's record per op is a tag,
     // a column id and two length varints around the key and value (at most 16 bytes).
     rocksdb::WriteBatch wb(kRocksBatchHeader + batch.byte_size() + 16 * batch.size());
-    for (const auto& op : batch.ops()) {
+    // In (column, key) order, which RocksDB's memtable inserts fastest (the insert hint set
+    // at open). A stable sort keeps the ops on one key in their order: the last one wins, as
+    // the batch says. Order within a batch means nothing else: it is applied atomically.
+    const auto& ops = batch.ops();
+    std::vector<uint32_t> order(ops.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+        const auto& x = ops[a];
+        const auto& y = ops[b];
+        if (x.column != y.column) return x.column < y.column;
+        // RocksDB's bytewise order: memcmp, then the shorter key first.
+        const size_t n = std::min(x.key.size(), y.key.size());
+        const int c = n == 0 ? 0 : std::memcmp(x.key.data(), y.key.data(), n);
+        return c != 0 ? c < 0 : x.key.size() < y.key.size();
+    });
+    for (uint32_t i : order) {
+        const auto& op = ops[i];
         auto s = op.kind == WriteBatch::OpKind::kPut
                      ? wb.Put(impl_->cf(op.column), slice(op.key), slice(op.value))
                      : wb.Delete(impl_->cf(op.column), slice(op.key));

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -141,6 +142,45 @@ TYPED_TEST(KvTest, BatchAppliesInOrderAndAtomically) {
 
     WriteBatch empty;
     EXPECT_TRUE(kv.write(empty, kNoSync));
+}
+
+// RocksKv hands a batch to RocksDB sorted by key: many ops on few keys, in every column and
+// in random order, must still leave what the ops say in their order (the last one wins).
+TYPED_TEST(KvTest, BatchOfRepeatedKeysEndsAsItsLastOps) {
+    Kv& kv = this->kv();
+    uint64_t seed = test::seed();
+    SCOPED_TRACE("XL_TEST_SEED=" + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    std::map<std::pair<Column, Bytes>, std::optional<Bytes>> want;
+    const auto columns = all_columns();
+    for (int round = 0; round < 3; ++round) {
+        WriteBatch batch;
+        for (int i = 0; i < 2000; ++i) {
+            const Column c = columns[rng() % columns.size()];
+            Bytes k(rng() % 3, 0);  // 0..2 bytes of 0..3: many repeats, prefixes of each other
+            for (auto& x : k)
+                x = static_cast<uint8_t>(rng() % 4);
+            if (rng() % 3 == 0) {
+                batch.del(c, k);
+                want[{c, k}] = std::nullopt;
+            } else {
+                Bytes v = {static_cast<uint8_t>(round), static_cast<uint8_t>(i),
+                           static_cast<uint8_t>(i >> 8)};
+                batch.put(c, k, v);
+                want[{c, k}] = v;
+            }
+        }
+        ASSERT_TRUE(kv.write(batch, kNoSync));
+        for (const auto& [ck, v] : want) {
+            auto got = kv.get(ck.first, ck.second);
+            if (v) {
+                ASSERT_TRUE(got) << column_name(ck.first) << " " << to_hex(ck.second);
+                EXPECT_EQ(*got, *v);
+            } else {
+                EXPECT_FALSE(got) << column_name(ck.first) << " " << to_hex(ck.second);
+            }
+        }
+    }
 }
 
 TYPED_TEST(KvTest, IterationIsBytewiseOrdered) {
