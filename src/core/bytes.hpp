@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -66,7 +67,27 @@ struct FixedBytes {
         return f;
     }
 
-    friend auto operator<=>(const FixedBytes&, const FixedBytes&) = default;
+    // Bytewise (memcmp) order, compared 8 bytes at a time as big-endian words: inline, where
+    // the defaulted operator called memcmp for every comparison of the state's ordered maps
+    // (3 % of a validator's CPU in block execution).
+    friend std::strong_ordering operator<=>(const FixedBytes& a, const FixedBytes& b) noexcept {
+        size_t i = 0;
+        for (; i + 8 <= N; i += 8) {
+            uint64_t x, y;
+            std::memcpy(&x, a.bytes.data() + i, 8);
+            std::memcpy(&y, b.bytes.data() + i, 8);
+            if (x != y) {
+                if constexpr (std::endian::native == std::endian::little) {
+                    x = __builtin_bswap64(x);
+                    y = __builtin_bswap64(y);
+                }
+                return x <=> y;
+            }
+        }
+        for (; i < N; ++i)
+            if (a.bytes[i] != b.bytes[i]) return a.bytes[i] <=> b.bytes[i];
+        return std::strong_ordering::equal;
+    }
     friend bool operator==(const FixedBytes&, const FixedBytes&) = default;
 };
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
+#include "common/seed.hpp"
 #include "core/bytes.hpp"
 
 using namespace xl;
@@ -46,4 +50,38 @@ TEST(FixedBytes, CompareAndZero) {
     auto h = fixed_from_hex<20>("0x000000000000000000000000000000000000000a");
     ASSERT_TRUE(h);
     EXPECT_EQ((*h)[19], 0x0a);
+}
+
+// The word-wise operator<=> is the bytewise order of the bytes, for every size (whole words,
+// a tail, shorter than a word) and for keys that differ anywhere, or only late.
+template <size_t N>
+void check_order(std::mt19937_64& rng) {
+    for (int i = 0; i < 2000; ++i) {
+        FixedBytes<N> a, b;
+        for (size_t j = 0; j < N; ++j)
+            a[j] = static_cast<uint8_t>(rng() % 3 == 0 ? 0x80 | rng() : rng() % 4);
+        b = a;
+        if (i % 5 != 0) {  // one changed byte at a random place (or none: equal)
+            b[rng() % N] = static_cast<uint8_t>(rng());
+        }
+        const int want = std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end())
+                             ? -1
+                             : (a.bytes == b.bytes ? 0 : 1);
+        const auto got = a <=> b;
+        ASSERT_EQ(got < 0 ? -1 : (got == 0 ? 0 : 1), want) << N << " " << to_hex(a) << " "
+                                                            << to_hex(b);
+        EXPECT_EQ(a == b, want == 0);
+        EXPECT_EQ((b <=> a) < 0, want > 0);
+    }
+}
+
+TEST(FixedBytes, OrderIsBytewise) {
+    std::mt19937_64 rng(test::seed());
+    check_order<1>(rng);
+    check_order<7>(rng);
+    check_order<8>(rng);
+    check_order<9>(rng);
+    check_order<20>(rng);
+    check_order<32>(rng);
+    check_order<33>(rng);
 }
