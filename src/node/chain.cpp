@@ -225,6 +225,9 @@ Result<Chain::Candidate, std::string> Chain::build(const Address& proposer, uint
     uint64_t cumulative = 0;
     uint32_t log_index = 0;
     state::State& st = *c.exec->state;
+    out.receipts.reserve(txs.size());
+    out.tx_hashes.reserve(txs.size());
+    block.transactions.reserve(txs.size());
     for (const auto& ptx : txs) {
         const protocol::Transaction& tx = ptx->tx;
         auto r = execution::apply_transaction(st, env, tx, ptx->sender, cumulative);
