@@ -141,8 +141,8 @@ Result<std::unique_ptr<RocksKv>, StorageError> RocksKv::open(const std::filesyst
     cf_opts.write_buffer_size = options.write_buffer_bytes;
     // write() hands a batch to RocksDB in key order; with one insert hint per memtable (an
     // empty prefix) each key's skip-list search starts from the previous key's position
-    // instead of the top. A block's ~10,000 random keys (tx index, trie nodes) cost a fourth
-    // of a validator's commit in skip-list searches without it.
+    // instead of the top. Without it, the skip-list searches for a block's thousands of random
+    // keys (tx index, trie nodes) were 9 % of a 4-validator cluster's CPU at 3,000 tx/s.
     cf_opts.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
     cf_opts.level_compaction_dynamic_level_bytes = true;
     auto supported = rocksdb::GetSupportedCompressions();

@@ -251,8 +251,10 @@ TEST(Engine, TheIntervalRunsFromTheStartOfThePreviousHeight) {
     }
     // Nodes 0 and 1 start height 2 at once (a 0 ms timer); nodes 2 and 3 wait for the rest of
     // the interval started with height 1, not for a new one.
-    EXPECT_EQ(new_height_delays(c.node(0), 2), (std::vector{config.block_interval, milliseconds(0)}));
-    EXPECT_EQ(new_height_delays(c.node(1), 2), (std::vector{config.block_interval, milliseconds(0)}));
+    EXPECT_EQ(new_height_delays(c.node(0), 2),
+              (std::vector{config.block_interval, milliseconds(0)}));
+    EXPECT_EQ(new_height_delays(c.node(1), 2),
+              (std::vector{config.block_interval, milliseconds(0)}));
     EXPECT_EQ(new_height_delays(c.node(2), 2), std::vector{config.block_interval});
     EXPECT_EQ(new_height_delays(c.node(3), 2), std::vector{config.block_interval});
     // A stale timer (of the height just decided) changes nothing.

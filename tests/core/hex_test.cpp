@@ -68,8 +68,8 @@ void check_order(std::mt19937_64& rng) {
                              ? -1
                              : (a.bytes == b.bytes ? 0 : 1);
         const auto got = a <=> b;
-        ASSERT_EQ(got < 0 ? -1 : (got == 0 ? 0 : 1), want) << N << " " << to_hex(a) << " "
-                                                            << to_hex(b);
+        ASSERT_EQ(got < 0 ? -1 : (got == 0 ? 0 : 1), want)
+            << N << " " << to_hex(a) << " " << to_hex(b);
         EXPECT_EQ(a == b, want == 0);
         EXPECT_EQ((b <=> a) < 0, want > 0);
     }
