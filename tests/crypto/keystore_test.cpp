@@ -195,8 +195,15 @@ TEST_P(KeystoreSuiteTest, WrongPassword) {
     std::string longer = pw, prefixed = "x";
     longer.push_back('x');
     prefixed.append(pw);
+    // HMAC pads a key shorter than its block with zero bytes, so a password of NULs opens
+    // with the empty one (in geth and ethers too): skip a candidate only NULs apart from pw.
+    auto strip = [](std::string s) {
+        while (!s.empty() && s.back() == '\0')
+            s.pop_back();
+        return s;
+    };
     for (const std::string& wrong : {longer, prefixed, std::string()}) {
-        if (wrong == pw) continue;
+        if (strip(wrong) == strip(pw)) continue;
         auto k = decrypt_keystore(*json, wrong);
         ASSERT_FALSE(k.has_value());
         EXPECT_EQ(k.error(), Err::kWrongPassword);
