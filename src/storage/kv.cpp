@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// Xinlian storage: column names, errors, WriteBatch and the Kv conveniences.
+// Xinlian storage: column names, errors, key order, WriteBatch and the Kv conveniences.
 #include "storage/kv.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace xl::storage {
+
+bool BytesLess::operator()(BytesView a, BytesView b) const noexcept {
+    // memcmp order with the shorter key first on a common prefix: RocksDB's BytewiseComparator.
+    size_t n = std::min(a.size(), b.size());
+    int c = n ? std::memcmp(a.data(), b.data(), n) : 0;
+    return c < 0 || (c == 0 && a.size() < b.size());
+}
 
 std::string_view column_name(Column c) noexcept {
     switch (c) {

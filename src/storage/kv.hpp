@@ -98,6 +98,12 @@ struct WriteOptions {
 };
 inline constexpr WriteOptions kNoSync{.sync = false};
 
+// Bytewise key order, the order of RocksDB's default comparator; transparent for BytesView.
+struct BytesLess {
+    using is_transparent = void;
+    bool operator()(BytesView a, BytesView b) const noexcept;
+};
+
 // An ordered cursor over one column, in bytewise (memcmp, shorter-first) key order. When
 // created with a prefix it only sees keys that start with that prefix. The views returned
 // by key() and value() stay valid until the next call that moves the iterator.

@@ -8,13 +8,6 @@
 
 namespace xl::storage {
 
-bool BytesLess::operator()(BytesView a, BytesView b) const noexcept {
-    // memcmp order with the shorter key first on a common prefix: RocksDB's BytewiseComparator.
-    size_t n = std::min(a.size(), b.size());
-    int c = n ? std::memcmp(a.data(), b.data(), n) : 0;
-    return c < 0 || (c == 0 && a.size() < b.size());
-}
-
 // Copies the current entry out of the map, so no map iterator outlives the lock.
 class MemoryIterator final : public Iterator {
 public:

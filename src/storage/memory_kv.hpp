@@ -16,12 +16,6 @@
 
 namespace xl::storage {
 
-// Bytewise key order, the order of RocksDB's default comparator; transparent for BytesView.
-struct BytesLess {
-    using is_transparent = void;
-    bool operator()(BytesView a, BytesView b) const noexcept;
-};
-
 class MemoryKv final : public Kv {
 public:
     MemoryKv() = default;

@@ -13,7 +13,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cstring>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -214,10 +213,7 @@ Result<void, StorageError> RocksKv::write(const WriteBatch& batch, WriteOptions 
         const auto& x = ops[a];
         const auto& y = ops[b];
         if (x.column != y.column) return x.column < y.column;
-        // RocksDB's bytewise order: memcmp, then the shorter key first.
-        const size_t n = std::min(x.key.size(), y.key.size());
-        const int c = n == 0 ? 0 : std::memcmp(x.key.data(), y.key.data(), n);
-        return c != 0 ? c < 0 : x.key.size() < y.key.size();
+        return BytesLess{}(x.key, y.key);
     });
     for (uint32_t i : order) {
         const auto& op = ops[i];
